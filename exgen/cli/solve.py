@@ -1,0 +1,44 @@
+"""``exgen solve FILE [--json]``: the worked solution of one spec, or of a JSON array of specs."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from exgen.cli.errors import InputError, read_text
+from exgen.solver import SolveError, solve as solve_spec
+from exgen.spec import SpecError, load_documents, parse_spec
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print values, exact values and steps as JSON.")
+def solve(file, as_json):
+    """Solve the exercise spec in FILE (TOML or JSON; - reads stdin) exactly."""
+    name = "<stdin>" if file == "-" else file
+    text = read_text(file, "spec file")
+    fmt = "json" if file.endswith(".json") else "toml" if file.endswith(".toml") else None
+    try:
+        documents, is_list = load_documents(text, fmt)
+    except SpecError as e:
+        raise InputError(f"{name}: {e}")
+    solutions = []
+    for number, document in enumerate(documents, 1):
+        where = f"{name}: [{number}] " if is_list else f"{name}: "
+        try:
+            solutions.append(solve_spec(parse_spec(document)))
+        except (SpecError, SolveError) as e:
+            raise InputError(f"{where}{e}")
+    if as_json:
+        results = [s.to_json() for s in solutions]
+        json.dump(results if is_list else results[0], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    from exgen.worked import worked_text
+
+    for number, solution in enumerate(solutions, 1):
+        if is_list:
+            click.echo(f"{'' if number == 1 else chr(10)}=== Spec {number} of {len(solutions)} ===")
+        click.echo(worked_text(solution), nl=False)

@@ -1,0 +1,48 @@
+"""How quantities are written: contract names (``dL/dW1``), pretty text (``∂L/∂W1``) and LaTeX.
+
+The contract names (design §2) are what JSON, answer sheets and the grader use; the pretty
+forms are only for people reading a worked solution or a worksheet.
+"""
+
+from __future__ import annotations
+
+_TEXT_HEADS = {"yhat": "ŷ", "learning_rate": "η", "loss": "L"}
+_TEX_HEADS = {"yhat": r"\hat{y}", "learning_rate": r"\eta", "loss": "L"}
+
+
+def text_name(name: str) -> str:
+    """``dL/dyhat`` -> ``∂L/∂ŷ``; ``learning_rate`` -> ``η``; others unchanged."""
+    if name.startswith("dL/d"):
+        return "∂L/∂" + text_name(name[4:])
+    return _TEXT_HEADS.get(name, name)
+
+
+def text_item(name: str, index: tuple[int, ...] = ()) -> str:
+    """A pretty cell name with a 1-based index: ``∂L/∂W1[1,2]``."""
+    if not index:
+        return text_name(name)
+    return f"{text_name(name)}[{','.join(str(i + 1) for i in index)}]"
+
+
+def tex_name(name: str, index: tuple[int, ...] = ()) -> str:
+    """LaTeX for a quantity, or for one entry when a 0-based ``index`` is given.
+
+    ``W1`` -> ``W^{(1)}``; ``W1_new`` with (0, 1) -> ``W^{(1)\\,\\mathrm{new}}_{12}``;
+    ``dL/dz2`` with (0,) -> ``\\frac{\\partial L}{\\partial z^{(2)}_{1}}``.
+    """
+    if name.startswith("dL/d"):
+        return rf"\frac{{\partial L}}{{\partial {tex_name(name[4:], index)}}}"
+    new = name.endswith("_new")
+    base = name[:-4] if new else name
+    if base in _TEX_HEADS:
+        head, layer = _TEX_HEADS[base], ""
+    else:
+        head = base.rstrip("0123456789")
+        layer = base[len(head):]
+    sup = ",".join(part for part in (f"({layer})" if layer else "", r"\mathrm{new}" if new else "") if part)
+    out = head + (f"^{{{sup}}}" if sup else "")
+    if index:
+        numbers = [str(i + 1) for i in index]
+        sep = "," if any(len(n) > 1 for n in numbers) or len(numbers) > 2 else ""
+        out += f"_{{{sep.join(numbers)}}}"
+    return out

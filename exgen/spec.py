@@ -1,0 +1,296 @@
+"""Exercise specs (design §1): read TOML or JSON, validate, and hold the values exactly.
+
+Every problem is reported as a :class:`SpecError` naming the field (``layers[2].weights``,
+1-based like the layer numbers in the worked solution) and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from gmpy2 import mpq
+
+from exgen.activations import ACTIVATIONS
+from exgen.graph import LEARNING_RATE, Architecture, LayerShape
+from exgen.losses import LOSSES
+from exgen.numbers import exact
+
+SPEC_KEYS = ("input", "target", "loss", "learning_rate", "layers")
+LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")
+#: A spec literal has at most this many significant digits, so that it survives a round trip
+#: through a JSON/TOML float (DBL_DIG = 15) and variants can be stored as plain numbers.
+MAX_DIGITS = 15
+DEFAULT_NEGATIVE_SLOPE = mpq(1, 100)
+
+
+class SpecError(ValueError):
+    """A spec is not valid; ``field`` names where (``""`` for the whole spec)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Spec:
+    architecture: Architecture
+    inputs: tuple[tuple[mpq, ...], ...]  # one row per sample
+    targets: tuple[tuple[mpq, ...], ...]
+    weights: tuple[tuple[tuple[mpq, ...], ...], ...]  # per layer, rows = units
+    biases: tuple[tuple[mpq, ...], ...]
+    learning_rate: mpq
+
+    @property
+    def batched(self) -> bool:
+        return self.architecture.batch_size is not None
+
+    def given_values(self) -> dict:
+        """The value store of the given quantities, keyed like step-graph cells."""
+        values: dict = {LEARNING_RATE: self.learning_rate}
+        for s, (row_x, row_y) in enumerate(zip(self.inputs, self.targets)):
+            for i, v in enumerate(row_x):
+                values["x", s, i] = v
+            for k, v in enumerate(row_y):
+                values["y", s, k] = v
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), 1):
+            name_w, name_b = f"W{l}", f"b{l}"
+            for j, row in enumerate(W):
+                values[name_b, j] = b[j]
+                for i, v in enumerate(row):
+                    values[name_w, j, i] = v
+        return values
+
+    def to_dict(self) -> dict:
+        """The spec in the design §1 format, numbers as JSON numbers (exact: ≤ 15 digits)."""
+
+        def num(q):
+            return int(q) if q.denominator == 1 else float(q)
+
+        def vec(row):
+            return [num(v) for v in row]
+
+        arch = self.architecture
+        out = {
+            "input": [vec(r) for r in self.inputs] if self.batched else vec(self.inputs[0]),
+            "target": [vec(r) for r in self.targets] if self.batched else vec(self.targets[0]),
+            "loss": arch.loss,
+            "learning_rate": num(self.learning_rate),
+            "layers": [],
+        }
+        for shape, W, b in zip(arch.layers, self.weights, self.biases):
+            layer = {"weights": [vec(r) for r in W], "bias": vec(b), "activation": shape.activation}
+            if shape.activation == "leaky_relu":
+                layer["negative_slope"] = num(shape.negative_slope)
+            out["layers"].append(layer)
+        return out
+
+
+# -- reading ---------------------------------------------------------------------------------
+class _NotFinite(str):
+    """Marks NaN/Infinity in JSON so validation can name the field."""
+
+
+def load_documents(text: str, fmt: str | None = None) -> tuple[list[dict], bool]:
+    """Parse TOML or JSON text into spec documents; also say whether it was a JSON array.
+
+    ``fmt`` is "json", "toml" or None to sniff (JSON starts with ``{`` or ``[``).
+    Numbers are kept as Decimal so ``0.1`` stays one tenth.
+    """
+    if fmt is None:
+        fmt = "json" if text.lstrip().startswith(("{", "[")) else "toml"
+    if fmt == "json":
+        try:
+            data = json.loads(text, parse_float=Decimal, parse_constant=_NotFinite)
+        except json.JSONDecodeError as e:
+            raise SpecError("", f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})")
+    else:
+        try:
+            data = tomllib.loads(text, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as e:
+            raise SpecError("", f"not valid TOML: {e}")
+    if isinstance(data, list):
+        if not data:
+            raise SpecError("", "an empty list of specs")
+        return data, True
+    return [data], False
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(doc: dict, allowed, where: str, required=()):
+    for key in doc:
+        if key not in allowed:
+            raise SpecError(
+                f"{where}{key}" if where else key,
+                f"unknown key{_did_you_mean(key, allowed)}; expected one of: {', '.join(allowed)}",
+            )
+    for key in required:
+        if key not in doc:
+            raise SpecError(f"{where}{key}" if where else key, "missing")
+
+
+def _number(value, field: str) -> mpq:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        if isinstance(value, _NotFinite):
+            raise SpecError(field, f"must be a finite number, got {value}")
+        raise SpecError(field, f"must be a number, got {_describe(value)}")
+    if isinstance(value, float) and not math.isfinite(value) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
+        raise SpecError(field, f"must be a finite number, got {value}")
+    if isinstance(value, (float, Decimal)):
+        try:
+            digits = Decimal(str(value)).normalize().as_tuple().digits
+        except InvalidOperation:  # pragma: no cover - guarded above
+            raise SpecError(field, f"must be a finite number, got {value}")
+        if len(digits) > MAX_DIGITS:
+            raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
+    elif abs(value) >= 10**MAX_DIGITS:
+        raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
+    return exact(value)
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+def _vector(value, field: str, allow_scalar=False) -> tuple[mpq, ...]:
+    if allow_scalar and not isinstance(value, (list, dict, str, bool)) and value is not None:
+        return (_number(value, field),)
+    if not isinstance(value, list):
+        raise SpecError(field, f"must be a list of numbers, got {_describe(value)}")
+    if not value:
+        raise SpecError(field, "must not be empty")
+    return tuple(_number(v, f"{field}[{i}]") for i, v in enumerate(value, 1))
+
+
+def _is_batch(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, list) for r in value)
+
+
+def _rows(value, field: str) -> tuple[tuple[mpq, ...], ...]:
+    """A matrix (list of equally long rows)."""
+    if not isinstance(value, list) or not value:
+        raise SpecError(field, f"must be a non-empty list of rows, got {_describe(value)}")
+    rows = []
+    for r, row in enumerate(value, 1):
+        if not isinstance(row, list):
+            raise SpecError(f"{field}[{r}]", f"must be a row (a list of numbers), got {_describe(row)}")
+        rows.append(_vector(row, f"{field}[{r}]"))
+    widths = {len(row) for row in rows}
+    if len(widths) > 1:
+        raise SpecError(field, f"rows have different lengths: {', '.join(str(len(r)) for r in rows)}")
+    return tuple(rows)
+
+
+def parse_spec(doc) -> Spec:
+    """Validate one spec document (a dict from TOML/JSON) into an exact :class:`Spec`."""
+    if not isinstance(doc, dict):
+        raise SpecError("", f"a spec must be a table/object, got {_describe(doc)}")
+    _check_keys(doc, SPEC_KEYS, "", required=SPEC_KEYS)
+
+    # inputs: one sample (a list of numbers) or a batch (a list of lists)
+    raw_input = doc["input"]
+    batched = _is_batch(raw_input)
+    inputs = _rows(raw_input, "input") if batched else (_vector(raw_input, "input"),)
+    raw_target = doc["target"]
+    if batched:
+        if not _is_batch(raw_target):
+            raise SpecError("target", "input is a batch (a list of lists), so target must be one too")
+        targets = _rows(raw_target, "target")
+        if len(targets) != len(inputs):
+            raise SpecError(
+                "target", f"has {len(targets)} rows but input has {len(inputs)} samples"
+            )
+    else:
+        if _is_batch(raw_target):
+            raise SpecError("target", "is a batch (a list of lists) but input is a single sample")
+        targets = (_vector(raw_target, "target", allow_scalar=True),)
+
+    loss = doc["loss"]
+    if not isinstance(loss, str) or loss not in LOSSES:
+        shown = loss if isinstance(loss, str) else _describe(loss)
+        raise SpecError(
+            "loss",
+            f"unknown loss '{shown}'{_did_you_mean(str(loss), LOSSES)}; known: {', '.join(LOSSES)}",
+        )
+
+    learning_rate = _number(doc["learning_rate"], "learning_rate")
+    if learning_rate <= 0:
+        raise SpecError("learning_rate", f"must be positive, got {doc['learning_rate']}")
+
+    raw_layers = doc["layers"]
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise SpecError("layers", "must be a non-empty list of layers ([[layers]] in TOML)")
+    shapes, weights, biases = [], [], []
+    n_in = len(inputs[0])
+    for l, layer in enumerate(raw_layers, 1):
+        where = f"layers[{l}]"
+        if not isinstance(layer, dict):
+            raise SpecError(where, f"must be a table/object, got {_describe(layer)}")
+        _check_keys(layer, LAYER_KEYS, where + ".", required=("weights", "bias", "activation"))
+        W = _rows(layer["weights"], f"{where}.weights")
+        feeding = "the input" if l == 1 else f"layer {l - 1}"
+        if len(W[0]) != n_in:
+            raise SpecError(
+                f"{where}.weights",
+                f"has {len(W[0])} columns but {feeding} has {n_in} "
+                f"{'values' if l == 1 else 'units'} (row j holds the weights into unit j)",
+            )
+        b = _vector(layer["bias"], f"{where}.bias", allow_scalar=True)
+        if len(b) != len(W):
+            raise SpecError(f"{where}.bias", f"has {len(b)} entries but the layer has {len(W)} units")
+        activation = layer["activation"]
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            shown = activation if isinstance(activation, str) else _describe(activation)
+            raise SpecError(
+                f"{where}.activation",
+                f"unknown activation '{shown}'{_did_you_mean(str(activation), ACTIVATIONS)}; "
+                f"known: {', '.join(ACTIVATIONS)}",
+            )
+        if activation == "softmax" and l != len(raw_layers):
+            raise SpecError(f"{where}.activation", "softmax is only allowed in the output layer")
+        slope = None
+        if activation == "leaky_relu":
+            slope = DEFAULT_NEGATIVE_SLOPE
+            if "negative_slope" in layer:
+                slope = _number(layer["negative_slope"], f"{where}.negative_slope")
+                if slope < 0:
+                    raise SpecError(f"{where}.negative_slope", "must not be negative")
+        elif "negative_slope" in layer:
+            raise SpecError(f"{where}.negative_slope", "only applies to a leaky_relu layer")
+        shapes.append(LayerShape(len(W), activation, slope))
+        weights.append(W)
+        biases.append(b)
+        n_in = len(W)
+
+    K = shapes[-1].size
+    for s, row in enumerate(targets, 1):
+        field = f"target[{s}]" if batched else "target"
+        if len(row) != K:
+            raise SpecError(field, f"has {len(row)} entries but the output layer has {K} units")
+        problem = LOSSES[loss].target_problem(row)
+        if problem:
+            raise SpecError(field, problem)
+    if shapes[-1].activation == "softmax" and K == 1:
+        raise SpecError(f"layers[{len(shapes)}].activation", "softmax over a single unit is always 1")
+
+    arch = Architecture(len(inputs[0]), tuple(shapes), loss, len(inputs) if batched else None)
+    return Spec(arch, inputs, targets, tuple(weights), tuple(biases), learning_rate)

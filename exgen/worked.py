@@ -1,0 +1,146 @@
+"""The worked solution: a solution's steps laid out like the seed (formula, substitution, result).
+
+``worked_lines`` gives the structure every presentation reads (stage, step, and per entry: the
+entry's formula, its substitution and its rounded result); ``worked_text`` lays it out for the
+terminal and ``steps_json`` for ``exgen solve --json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exgen.activations import ACTIVATIONS
+from exgen.display import LatexNotation, Notation, cell_text, rounded
+from exgen.losses import LOSSES
+from exgen.names import text_name
+from exgen.numbers import exact_string
+
+STAGE_TITLES = {
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backprop": "Backpropagation",
+    "update": "Gradient-descent update",
+}
+
+TEXT = Notation()
+LATEX = LatexNotation()
+
+
+@dataclass
+class EntryLine:
+    item: str  # contract name, e.g. "dL/dW1[1,2]"
+    key: tuple
+    formula: str  # the entry in symbols
+    substitution: str  # the entry with numbers
+    result: str  # rounded for display
+    exact: bool  # whether ``result`` is the exact value
+
+
+@dataclass
+class StepLines:
+    step: object  # exgen.graph.Step
+    entries: list[EntryLine]
+
+
+def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
+    graph, values = solution.graph, solution.values
+    parameters = {s.name for s in graph.steps if s.stage == "update"}
+    out = []
+    for step in graph.steps:
+        entries = []
+        for cell in step.cells:
+            shown = rounded(values[cell.key], parameter=step.name in parameters)
+            entries.append(
+                EntryLine(
+                    graph.item(cell.key),
+                    cell.key,
+                    cell_text(graph, cell, values, notation, symbolic=True),
+                    cell_text(graph, cell, values, notation, symbolic=False),
+                    notation.number(shown.text),
+                    shown.exact,
+                )
+            )
+        out.append(StepLines(step, entries))
+    return out
+
+
+def _pretty_item(item: str) -> str:
+    name, bracket, rest = item.partition("[")
+    return text_name(name) + bracket + rest
+
+
+def entry_text(entry: EntryLine) -> str:
+    """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``."""
+    sign = "=" if entry.exact else "≈"
+    parts = [_pretty_item(entry.item), entry.formula]
+    if entry.substitution != entry.formula:
+        parts.append(entry.substitution)
+    if entry.substitution != entry.result:
+        return " = ".join(parts) + f" {sign} {entry.result}"
+    return " = ".join(parts)
+
+
+def steps_json(solution) -> list[dict]:
+    steps = []
+    for lines in worked_lines(solution):
+        step = lines.step
+        steps.append(
+            {
+                "quantity": step.name,
+                "stage": step.stage,
+                "inputs": list(step.inputs),
+                "formula": step.formula,
+                "substitution": [entry_text(e) for e in lines.entries],
+                "value": solution.nested(step.name, exact_string),
+            }
+        )
+    return steps
+
+
+def _vector_text(values) -> str:
+    if isinstance(values, list):
+        return "[" + ", ".join(_vector_text(v) for v in values) + "]"
+    return TEXT.number(values)
+
+
+def given_text(solution) -> list[str]:
+    spec, graph, arch = solution.spec, solution.graph, solution.spec.architecture
+    show = lambda name: _vector_text(graph.nested(name, solution.values, exact_string))  # noqa: E731
+    batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
+    lines = [f"Input x = {show('x')}{batch}", f"Target y = {show('y')}"]
+    for l, layer in enumerate(arch.layers, 1):
+        act = ACTIVATIONS[layer.activation]
+        extra = f", s = {TEXT.number(exact_string(layer.negative_slope))}" if layer.negative_slope is not None else ""
+        role = "output layer" if l == arch.depth else "hidden layer"
+        lines.append(
+            f"Layer {l} ({role}, {layer.size} unit{'s' if layer.size > 1 else ''}): "
+            f"W{l} = {show(f'W{l}')}, b{l} = {show(f'b{l}')}; activation {act.label}: "
+            f"{act.definition}{extra}"
+        )
+    loss = LOSSES[arch.loss]
+    lines.append(f"Loss: {loss.label}, {loss.definition}" + (", averaged over the batch" if arch.batch_size else ""))
+    lines.append(f"Learning rate η = {show('learning_rate')}")
+    return lines
+
+
+def worked_text(solution) -> str:
+    """The worked solution for a terminal, laid out like the seed examples."""
+    out = ["Given", *("  " + line for line in given_text(solution))]
+    stage, number = None, 0
+    for lines in worked_lines(solution):
+        step = lines.step
+        if step.stage != stage:
+            stage, number = step.stage, number + 1
+            out += ["", f"{number}. {STAGE_TITLES[stage]}"]
+        out.append(f"  {step.formula}")
+        if step.stage == "forward" and step.name.startswith(("a", "yhat")):
+            act = ACTIVATIONS[solution.spec.architecture.layers[step.quantity.layer - 1].activation]
+            if act.name != "identity":
+                out.append(f"    with {act.definition}")
+        if step.stage == "backprop" and step.name.startswith("dL/dz"):
+            act = ACTIVATIONS[solution.spec.architecture.layers[step.quantity.layer - 1].activation]
+            if act.name != "identity":
+                out.append(f"    with {act.derivative}")
+        for entry in lines.entries:
+            out.append("    " + entry_text(entry))
+    return "\n".join(out) + "\n"
