@@ -195,16 +195,15 @@ class DisplayArithmetic:
 
     def mul(self, a, b):
         a, b = self._shown(a), self._shown(b)
-        # a product on the right needs no brackets: multiplication is associative
-        return Shown(self._wrap(a, PRODUCT, True) + self.n.times + self._wrap(b, PRODUCT), PRODUCT,
-                     a.negative)
+        # Negative factors always get brackets, "(−0.6) × (−1)", so a product never starts with
+        # a minus sign; a product on the right needs none (multiplication is associative).
+        return Shown(self._wrap(a, PRODUCT) + self.n.times + self._wrap(b, PRODUCT), PRODUCT)
 
     def div(self, a, b):
         a, b = self._shown(a), self._shown(b)
         if isinstance(self.n, LatexNotation):
             return Shown(self.n.div(a.text, b.text), ATOM)
-        return Shown(self.n.div(self._wrap(a, PRODUCT, True), self._wrap(b, UNARY)), PRODUCT,
-                     a.negative)
+        return Shown(self.n.div(self._wrap(a, PRODUCT), self._wrap(b, UNARY)), PRODUCT)
 
     def neg(self, a):
         a = self._shown(a)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -18,7 +20,7 @@ def read_text(path: str, what: str = "file") -> str:
     """Read a UTF-8 text file (``-`` for stdin), with a clear message if it cannot be."""
     try:
         if path == "-":
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
         else:
             with open(path, "rb") as handle:
                 data = handle.read()
