@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from exgen.names import tex_name, text_item
-from exgen.numbers import exact_string, is_exact, terminates
+from exgen.numbers import exact_string, exact_text
 
 # precedence of the outermost operation of an expression
 SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4
@@ -34,32 +34,31 @@ class Rounded:
         self.text, self.exact = text, exact
 
 
-def rounded(value, parameter: bool = False) -> Rounded:
-    """Display rounding: exact if short, else 4 significant figures (parameters: 6 decimals)."""
-    text = exact_string(value)
+def rounded(value, parameter: bool = False, exact_form: tuple[str, bool] | None = None) -> Rounded:
+    """Display rounding: exact if short, else 4 significant figures (parameters: 6 decimals).
+
+    ``exact_form`` is the value's ``exact_text`` when the caller already has it.
+    """
+    text, exact = exact_form or exact_text(value)
+    if text == "0":
+        return Rounded(text, exact)
+    if exact and "E" not in text:  # exact_text writes no trailing zeros
+        mantissa = text.lstrip("-")
+        whole, _, fraction = mantissa.partition(".")
+        if parameter and len(fraction) <= PARAMETER_DECIMALS:
+            return Rounded(text, True)
+        if not parameter and len((whole + fraction).strip("0")) <= SHORT_DIGITS:
+            return Rounded(text, True)
     d = Decimal(text)
-    exact = _is_true_exact(value, text)
-    if d == 0:
-        return Rounded("0", exact)
-    short = d.normalize()
     if parameter:
-        if exact and -short.as_tuple().exponent <= PARAMETER_DECIMALS:
-            return Rounded(_plain(short), True)
-        q = d.quantize(Decimal(1).scaleb(-PARAMETER_DECIMALS), rounding=ROUND_HALF_UP)
-        return Rounded(_plain(q), False)
-    if exact and len(short.as_tuple().digits) <= SHORT_DIGITS:
-        return Rounded(_plain(short), True)
+        return Rounded(_plain(d.quantize(_PARAMETER_STEP, rounding=ROUND_HALF_UP)), False)
     q = d.quantize(Decimal(1).scaleb(d.adjusted() - SIGNIFICANT + 1), rounding=ROUND_HALF_UP)
     if q.adjusted() != d.adjusted():  # 9.9996 -> 10.00: one digit more before the point
         q = d.quantize(Decimal(1).scaleb(q.adjusted() - SIGNIFICANT + 1), rounding=ROUND_HALF_UP)
     return Rounded(_plain(q), False)
 
 
-def _is_true_exact(value, text: str) -> bool:
-    """Exact rational with a terminating expansion, or an mpfr that printed as a short decimal."""
-    if is_exact(value):
-        return terminates(value)
-    return len(Decimal(text).normalize().as_tuple().digits) < 40
+_PARAMETER_STEP = Decimal(1).scaleb(-PARAMETER_DECIMALS)
 
 
 def _plain(d: Decimal) -> str:
@@ -151,25 +150,38 @@ class LatexNotation(Notation):
 
 
 class Shown:
-    """An expression as text; ``value`` is kept for leaves that decide a case (ReLU')."""
+    """An expression as text. ``negative`` is None for a leaf whose sign is only known once a
+    number is filled into its slot (see :class:`Template`)."""
 
-    __slots__ = ("text", "prec", "negative", "value")
+    __slots__ = ("text", "prec", "negative", "slot")
 
-    def __init__(self, text: str, prec: int = ATOM, negative: bool = False, value=None):
-        self.text, self.prec, self.negative, self.value = text, prec, negative, value
+    def __init__(self, text: str, prec: int = ATOM, negative: bool | None = False, slot=None):
+        self.text, self.prec, self.negative, self.slot = text, prec, negative, slot
+
+
+# Slot markers in template text: private-use characters that never occur in formulas.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+PLAIN, PAREN_IF_NEGATIVE, RELU_GRAD, LEAKY_GRAD = "p", "n", "r", "l"
 
 
 class DisplayArithmetic:
-    """Builds text with the operations the cells use (see ``exgen.arithmetic``)."""
+    """Builds text with the operations the cells use (see ``exgen.arithmetic``).
+
+    ``symbolic``: leaves are names and ReLU' stays ReLU'(z). Otherwise leaves are slots and the
+    result is a template whose slots are filled with each solution's numbers.
+    """
 
     exact = False
 
     def __init__(self, notation: Notation, symbolic: bool):
         self.n = notation
         self.symbolic = symbolic
+        self.extras: list = []  # per LEAKY_GRAD slot: the slope's text
 
     # -- helpers -------------------------------------------------------------------------------
     def _wrap(self, x: Shown, prec: int, first: bool = False) -> str:
+        if x.negative is None:  # a slot: brackets only if the number filled in is negative
+            return _marker(PAREN_IF_NEGATIVE if not first else PLAIN, x.slot)
         if x.prec < prec or (x.negative and not first):
             return self.n.paren(x.text)
         return x.text
@@ -178,7 +190,7 @@ class DisplayArithmetic:
         if isinstance(x, Shown):
             return x
         text = exact_string(x)
-        return Shown(self.n.number(text), ATOM, text.startswith("-"), x)
+        return Shown(self.n.number(text), ATOM, text.startswith("-"))
 
     # -- the arithmetic interface ----------------------------------------------------------------
     def const(self, p, q=1):
@@ -186,8 +198,9 @@ class DisplayArithmetic:
 
     def sum(self, terms):
         terms = [self._shown(t) for t in terms]
-        text = self.n.plus.join(self._wrap(t, SUM, i == 0) for i, t in enumerate(terms))
-        return Shown(text, SUM if len(terms) > 1 else terms[0].prec, terms[0].negative and len(terms) == 1)
+        if len(terms) == 1:
+            return terms[0]
+        return Shown(self.n.plus.join(self._wrap(t, SUM, i == 0) for i, t in enumerate(terms)), SUM)
 
     def sub(self, a, b):
         a, b = self._shown(a), self._shown(b)
@@ -214,8 +227,7 @@ class DisplayArithmetic:
         return Shown(self.n.square(self._wrap(x, ATOM + 1)), ATOM)
 
     def exp(self, x):
-        x = self._shown(x)
-        return Shown(self.n.exp(x.text), ATOM)
+        return Shown(self.n.exp(self._shown(x).text), ATOM)
 
     def log(self, x):
         return Shown(self.n.func("ln", self._shown(x).text), ATOM)
@@ -232,7 +244,7 @@ class DisplayArithmetic:
     def relu_grad(self, x):
         if self.symbolic:
             return Shown(self.n.relu_grad(x.text), ATOM)
-        return Shown("1" if x.value > 0 else "0", ATOM)
+        return Shown(_marker(RELU_GRAD, x.slot), ATOM)
 
     def leaky_relu(self, x, slope):
         return Shown(self.n.func("LeakyReLU", self._shown(x).text), ATOM)
@@ -240,7 +252,12 @@ class DisplayArithmetic:
     def leaky_relu_grad(self, x, slope):
         if self.symbolic:
             return Shown(self.n.leaky_grad(x.text), ATOM)
-        return self._shown(1 if x.value > 0 else slope)
+        self.extras.append(self.n.number(exact_string(slope)))
+        return Shown(_marker(LEAKY_GRAD, x.slot, len(self.extras) - 1), ATOM)
+
+
+def _marker(kind: str, slot: int, extra: int = 0) -> str:
+    return f"{_OPEN}{kind}{slot},{extra}{_CLOSE}"
 
 
 # Operators on Shown route to the arithmetic of the expression being built. Each display
@@ -264,36 +281,123 @@ Shown.__neg__ = lambda self: _current[-1].neg(self)
 
 
 class _Leaves(dict):
-    """A value store that answers with symbols or rounded numbers instead of values."""
+    """A value store answering with names (symbolic) or numbered slots (templates)."""
 
-    def __init__(self, values: dict, notation: Notation, symbolic: bool, parameters: set):
+    def __init__(self, notation: Notation, symbolic: bool, index_of):
         super().__init__()
-        self.values, self.n, self.symbolic, self.parameters = values, notation, symbolic, parameters
+        self.n, self.symbolic, self.index_of = notation, symbolic, index_of
+        self.slots: list[tuple] = []  # slot number -> cell key
 
     def __getitem__(self, key):
-        value = self.values[key]
-        name, *index = key
         if self.symbolic:
-            return Shown(self.n.symbol(name, self.index_of(key)), ATOM, False, value)
-        shown = rounded(value, parameter=name in self.parameters)
-        return Shown(self.n.number(shown.text), ATOM, shown.text.startswith("-"), value)
+            return Shown(self.n.symbol(key[0], self.index_of(key)), ATOM)
+        self.slots.append(key)
+        slot = len(self.slots) - 1
+        return Shown(_marker(PLAIN, slot), ATOM, None, slot)
 
-    index_of = staticmethod(lambda key: tuple(key[1:]))
+
+class Template:
+    """One cell's substitution with numbered slots, compiled once per network shape."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, text: str, slots: list[tuple], extras: list[str]):
+        parts: list = []
+        for i, chunk in enumerate(text.split(_OPEN)):
+            if i == 0:
+                parts.append(chunk)
+                continue
+            marker, _, literal = chunk.partition(_CLOSE)
+            kind, _, rest = marker[0], None, marker[1:]
+            slot, extra = (int(v) for v in rest.split(","))
+            parts.append((kind, slots[slot], extras[extra] if kind == LEAKY_GRAD else None))
+            parts.append(literal)
+        self.parts = tuple(p for p in parts if p != "")
+
+    def fill(self, number, values, paren) -> str:
+        """``number(key)`` gives a leaf's (text, negative); ``values`` the exact values."""
+        out = []
+        for part in self.parts:
+            if part.__class__ is str:
+                out.append(part)
+                continue
+            kind, key, extra = part
+            if kind == PLAIN:
+                out.append(number(key)[0])
+            elif kind == PAREN_IF_NEGATIVE:
+                text, negative = number(key)
+                out.append(paren(text) if negative else text)
+            elif kind == RELU_GRAD:
+                out.append("1" if values[key] > 0 else "0")
+            else:
+                out.append("1" if values[key] > 0 else extra)
+        return "".join(out)
 
 
-def cell_text(graph, cell, values: dict, notation: Notation, symbolic: bool) -> str:
-    """A cell's right-hand side as a formula in symbols (``symbolic``) or as a substitution."""
-    leaves = _Leaves(values, notation, symbolic, _parameter_names(graph))
-    if graph.architecture.batch_size is None:
+class GraphDisplay:
+    """Formulas and substitution templates of every cell of a graph, in one notation."""
+
+    def __init__(self, graph, notation: Notation):
+        self.graph, self.notation = graph, notation
         per_sample = {q.name for q in graph.quantities.values() if q.per_sample}
-        leaves.index_of = lambda key: tuple(key[2:]) if key[0] in per_sample else tuple(key[1:])
-    arithmetic = DisplayArithmetic(notation, symbolic)
-    _current.append(arithmetic)
-    try:
-        return arithmetic._shown(cell.compute(leaves, arithmetic)).text
-    finally:
-        _current.pop()
+        if graph.architecture.batch_size is None:
+            index_of = lambda key: key[2:] if key[0] in per_sample else key[1:]  # noqa: E731
+        else:
+            index_of = lambda key: key[1:]  # noqa: E731
+        self.formulas: dict[tuple, str] = {}
+        self.templates: dict[tuple, Template] = {}
+        for cell in graph.cells:
+            self.formulas[cell.key] = self._run(cell, _Leaves(notation, True, index_of))[0]
+            leaves = _Leaves(notation, False, index_of)
+            text, extras = self._run(cell, leaves)
+            self.templates[cell.key] = Template(text, leaves.slots, extras)
+
+    def _run(self, cell, leaves):
+        arithmetic = DisplayArithmetic(self.notation, leaves.symbolic)
+        _current.append(arithmetic)
+        try:
+            return arithmetic._shown(cell.compute(leaves, arithmetic)).text, arithmetic.extras
+        finally:
+            _current.pop()
 
 
-def _parameter_names(graph) -> set:
-    return {s.name for s in graph.steps if s.stage == "update"}
+def graph_display(graph, notation: Notation) -> GraphDisplay:
+    """The (cached) display of a graph: graphs are shared by every variant of one shape."""
+    cache = graph.__dict__.setdefault("_displays", {})
+    key = type(notation)
+    if key not in cache:
+        cache[key] = GraphDisplay(graph, notation)
+    return cache[key]
+
+
+class SolutionDisplay:
+    """A solution's numbers as a reader sees them, and its cells' substitutions."""
+
+    def __init__(self, solution, notation: Notation):
+        self.solution, self.notation = solution, notation
+        self.graph = graph_display(solution.graph, notation)
+        self.parameters = {s.name for s in solution.graph.steps if s.stage == "update"}
+        self._numbers: dict[tuple, tuple[str, bool]] = {}
+        self._rounded: dict[tuple, Rounded] = {}
+
+    def rounded(self, key) -> Rounded:
+        shown = self._rounded.get(key)
+        if shown is None:
+            shown = self._rounded[key] = rounded(
+                self.solution.values[key], key[0] in self.parameters, self.solution.exact_form(key)
+            )
+        return shown
+
+    def number(self, key) -> tuple[str, bool]:
+        """A leaf as substituted: its rounded text in this notation, and whether negative."""
+        pair = self._numbers.get(key)
+        if pair is None:
+            text = self.rounded(key).text
+            pair = self._numbers[key] = (self.notation.number(text), text.startswith("-"))
+        return pair
+
+    def formula(self, key) -> str:
+        return self.graph.formulas[key]
+
+    def substitution(self, key) -> str:
+        return self.graph.templates[key].fill(self.number, self.solution.values, self.notation.paren)

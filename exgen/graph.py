@@ -98,11 +98,15 @@ class Step:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        names: dict[str, None] = {}
-        for cell in self.cells:
-            for key in cell.inputs:
-                names.setdefault(key[0], None)
-        return tuple(names)
+        """Names of the quantities this step reads, in the order first read (cached)."""
+        names = self.__dict__.get("_inputs")
+        if names is None:
+            seen: dict[str, None] = {}
+            for cell in self.cells:
+                for key in cell.inputs:
+                    seen.setdefault(key[0], None)
+            names = self.__dict__["_inputs"] = tuple(seen)
+        return names
 
 
 class _Recorder(dict):
@@ -135,6 +139,8 @@ class StepGraph:
         self.step_of = {s.name: s for s in steps}
         self.cells = [cell for step in steps for cell in step.cells]
         self.cell_of = {cell.key: cell for cell in self.cells}
+        self._items: dict[tuple, str] = {}
+        self._layouts: dict[str, object] = {}
 
     def evaluate(self, values: dict, arithmetic, cells=None) -> dict:
         """Compute every cell (or the given ones, in graph order) into ``values``."""
@@ -145,6 +151,12 @@ class StepGraph:
     # -- names -------------------------------------------------------------------------------
     def item(self, key: tuple) -> str:
         """The answer-sheet name of a cell: ``z1[2]``, ``dL/dW1[1,2]``, ``loss``."""
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = self._item(key)
+        return item
+
+    def _item(self, key: tuple) -> str:
         name, *index = key
         quantity = self.quantities[name]
         if quantity.per_sample and self.architecture.batch_size is None:
@@ -159,18 +171,32 @@ class StepGraph:
             return quantity.shape[1:]
         return quantity.shape
 
+    def layout(self, name: str):
+        """The cell keys of a quantity as nested lists in its external shape (cached)."""
+        layouts = self._layouts
+        if name not in layouts:
+            quantity = self.quantities[name]
+            drop_sample = quantity.per_sample and self.architecture.batch_size is None
+
+            def build(prefix, dims):
+                if not dims:
+                    return (name, 0, *prefix) if drop_sample else (name, *prefix)
+                return [build(prefix + (i,), dims[1:]) for i in range(dims[0])]
+
+            layouts[name] = build((), self.external_shape(name))
+        return layouts[name]
+
     def nested(self, name: str, values: dict, convert=lambda v: v):
         """A quantity as nested lists (vectors, matrices, lists of vectors) or a scalar."""
-        quantity = self.quantities[name]
-        drop_sample = quantity.per_sample and self.architecture.batch_size is None
+        return map_nested(self.layout(name), lambda key: convert(values[key]))
 
-        def build(prefix, dims):
-            if not dims:
-                key = (name, 0, *prefix) if drop_sample else (name, *prefix)
-                return convert(values[key])
-            return [build(prefix + (i,), dims[1:]) for i in range(dims[0])]
 
-        return build((), self.external_shape(name))
+def map_nested(layout, f):
+    if isinstance(layout, tuple):
+        return f(layout)
+    if layout and isinstance(layout[0], tuple):
+        return [f(key) for key in layout]
+    return [map_nested(part, f) for part in layout]
 
 
 @lru_cache(maxsize=64)
@@ -234,9 +260,9 @@ class _Builder:
         batch = "[s]" if self.arch.batch_size else ""
 
         def make_z(s, j):
-            return lambda v, A: A.sum(
-                [v[W, j, i] * v[below, s, i] for i in range(n_in)] + [v[b, j]]
-            )
+            # keys built once per shape, not on every evaluation
+            pairs, bias = [((W, j, i), (below, s, i)) for i in range(n_in)], (b, j)
+            return lambda v, A: A.sum([v[w] * v[a] for w, a in pairs] + [v[bias]])
 
         self._step(
             z, "forward", (B, size), True,
@@ -324,7 +350,8 @@ class _Builder:
         def make_dW(j, i):
             if B == 1:
                 return lambda v, A: v[dz, 0, j] * v[below, 0, i]
-            return lambda v, A: A.sum([v[dz, s, j] * v[below, s, i] for s in range(B)])
+            pairs = [((dz, s, j), (below, s, i)) for s in range(B)]
+            return lambda v, A: A.sum([v[d] * v[a] for d, a in pairs])
 
         total = "Σ_s " if B > 1 else ""
         total_tex = r"\sum_s " if B > 1 else ""
@@ -345,7 +372,8 @@ class _Builder:
             da = f"dL/da{l - 1}"
 
             def make_da(s, i):
-                return lambda v, A: A.sum([v[W, j, i] * v[dz, s, j] for j in range(size)])
+                pairs = [((W, j, i), (dz, s, j)) for j in range(size)]
+                return lambda v, A: A.sum([v[w] * v[d] for w, d in pairs])
 
             self._step(da, "backprop", (B, n_in), True, f"{_txt(da)} = {W}ᵀ · {_txt(dz)}",
                        rf"{_tex(da)} = {{{_tex(W)}}}^{{\top}} {_tex(dz)}", make_da, l - 1)
@@ -356,7 +384,8 @@ class _Builder:
             grad = f"dL/d{param}"
 
             def make(*index, param=param, grad=grad):
-                return lambda v, A: A.sub(v[(param, *index)], v[LEARNING_RATE] * v[(grad, *index)])
+                old, gradient = (param, *index), (grad, *index)
+                return lambda v, A: A.sub(v[old], v[LEARNING_RATE] * v[gradient])
 
             self._step(f"{param}_new", "update", shape, False,
                        f"{param}_new = {param} − η · {_txt(grad)}",

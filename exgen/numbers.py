@@ -8,7 +8,7 @@ world sees; it knows nothing about networks.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact
 
 import gmpy2
 from gmpy2 import mpfr, mpq
@@ -75,45 +75,52 @@ def _decimal_text(negative: bool, digits: str, exponent: int) -> str:
     return sign + text
 
 
-def _rational_digits(q: mpq, significant: int) -> tuple[str, int]:
-    """Correctly rounded (half-even) significant digits of |q| > 0, as (digits, exponent)."""
-    n, d = abs(q.numerator), q.denominator
-    # 10^(e-1) <= n/d < 10^e holds for e = len(n) - len(d) or one more.
-    exponent = len(str(n)) - len(str(d))
-    if (n * 10 ** max(0, -exponent)) >= (d * 10 ** max(0, exponent)):
-        exponent += 1
-    shift = significant - exponent
-    num, den = (n * 10**shift, d) if shift >= 0 else (n, d * 10 ** (-shift))
-    m, r = divmod(num, den)
-    if 2 * r > den or (2 * r == den and m % 2 == 1):
-        m += 1
-    if m == 10**significant:  # rounding carried into a new digit
-        m //= 10
-        exponent += 1
-    return str(m), exponent
+_DIVISION = Context(prec=EXACT_DIGITS, rounding=ROUND_HALF_EVEN, traps=[])
+_MPFR = type(mpfr(0))
+
+
+def exact_text(value) -> tuple[str, bool]:
+    """The ``exact`` form of design §2, and whether it is the value exactly.
+
+    A terminating rational is written exactly; anything else with 40 correctly rounded
+    significant digits. An mpfr whose 40 digits end in zeros is a rational in disguise (e.g. a
+    batch mean in which two sigmoids cancel) and is written as that short decimal.
+    """
+    if type(value) is _MPFR:
+        if not value:
+            return "0", True
+        mantissa, exponent, _ = value.digits(10, EXACT_DIGITS)
+        negative = mantissa.startswith("-")
+        digits = mantissa.lstrip("-").rstrip("0")
+        return _decimal_text(negative, digits, exponent), len(digits) < EXACT_DIGITS
+    if isinstance(value, int):
+        value = mpq(value)
+    if not value:
+        return "0", True
+    # Decimal division is correctly rounded; it is exact (no Inexact flag) iff the quotient
+    # terminates within 40 digits.
+    _DIVISION.clear_flags()
+    d = _DIVISION.divide(Decimal(int(value.numerator)), Decimal(int(value.denominator)))
+    if not _DIVISION.flags[Inexact]:
+        d = d.normalize(_DIVISION)
+        return (format(d, "f") if -7 <= d.adjusted() < 21 else _scientific(d)), True
+    if terminates(value):  # terminates, but after more than 40 digits: write it all out
+        n, den = abs(value.numerator), value.denominator
+        k = max(gmpy2.remove(den, 2)[1], gmpy2.remove(den, 5)[1])
+        m = str(n * 10**k // den)
+        return _decimal_text(value < 0, m.rstrip("0"), len(m) - k), True
+    return (format(d, "f") if -7 <= d.adjusted() < 21 else _scientific(d)), False
+
+
+def _scientific(d: Decimal) -> str:
+    sign, digits, _ = d.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    return _decimal_text(bool(sign), text, d.adjusted() + 1)
 
 
 def exact_string(value) -> str:
     """The ``exact`` form of design §2: exact if a terminating decimal, else 40 digits."""
-    if isinstance(value, int):
-        value = mpq(value)
-    if value == 0:
-        return "0"
-    negative = value < 0
-    if is_exact(value):
-        if terminates(value):
-            n, d = abs(value.numerator), value.denominator
-            twos = gmpy2.remove(d, 2)[1]
-            fives = gmpy2.remove(d, 5)[1]
-            k = max(twos, fives)
-            m = str(n * 10**k // d)
-            stripped = m.rstrip("0")
-            return _decimal_text(negative, stripped, len(m) - k)
-        digits, exponent = _rational_digits(value, EXACT_DIGITS)
-        return _decimal_text(negative, digits, exponent)
-    mantissa, exponent, _ = value.digits(10, EXACT_DIGITS)
-    mantissa = mantissa.lstrip("-").rstrip("0")
-    return _decimal_text(negative, mantissa, exponent)
+    return exact_text(value)[0]
 
 
 def decimal(value) -> Decimal:

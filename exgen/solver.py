@@ -6,12 +6,11 @@ the grader (recomputing cells from a student's answers), the exporters and the g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exgen.arithmetic import START_PRECISION, DomainError, ExactArithmetic, PrecisionLost
-from exgen.graph import StepGraph, build_graph
-from exgen.names import text_item
-from exgen.numbers import exact_string, to_float
+from exgen.graph import StepGraph, build_graph, map_nested
+from exgen.numbers import exact_string, exact_text
 from exgen.spec import Spec
 
 #: Give up refining after this precision (bits); reached only by pathological specs.
@@ -28,6 +27,7 @@ class Solution:
     graph: StepGraph
     values: dict  # cell key -> exact value (mpq or mpfr), givens included
     precision: int  # bits of the mpfr values (rationals are exact regardless)
+    _exact: dict = field(default_factory=dict, repr=False, compare=False)
 
     def nested(self, name: str, convert=lambda v: v):
         return self.graph.nested(name, self.values, convert)
@@ -46,12 +46,24 @@ class Solution:
         """Names written under ``values``/``exact``: every step, plus ``a{L}`` (= yhat)."""
         return [step.name for step in self.graph.steps]
 
+    def exact_form(self, key: tuple) -> tuple[str, bool]:
+        """A cell's design §2 ``exact`` string and whether it is exact (cached: the JSON, the
+        key and the grader all read it)."""
+        form = self._exact.get(key)
+        if form is None:
+            form = self._exact[key] = exact_text(self.values[key])
+        return form
+
+    def exact_text(self, key: tuple) -> str:
+        return self.exact_form(key)[0]
+
     def to_json(self, steps: bool = True) -> dict:
         """The JSON of design §2: ``values``, ``exact``, ``steps``."""
         values, exact = {}, {}
+        layout, current = self.graph.layout, self.values
         for name in self.output_names():
-            values[name] = self.nested(name, to_float)
-            exact[name] = self.nested(name, exact_string)
+            values[name] = map_nested(layout(name), lambda key: float(current[key]))
+            exact[name] = map_nested(layout(name), self.exact_text)
             if name == "yhat":  # a{L} is another name of the output
                 alias = f"a{self.graph.architecture.depth}"
                 values[alias], exact[alias] = values[name], exact[name]
@@ -59,7 +71,7 @@ class Solution:
         if steps:
             from exgen.worked import steps_json
 
-            out["steps"] = steps_json(self)
+            out["steps"] = steps_json(self, exact)
         return out
 
 
@@ -104,4 +116,3 @@ def _domain_reason(graph: StepGraph, name: str, values: dict, cell) -> str | Non
     return None
 
 
-__all__ = ["Solution", "SolveError", "solve", "text_item"]

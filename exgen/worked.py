@@ -8,9 +8,10 @@ terminal and ``steps_json`` for ``exgen solve --json``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from exgen.activations import ACTIVATIONS
-from exgen.display import LatexNotation, Notation, cell_text, rounded
+from exgen.display import LatexNotation, Notation, SolutionDisplay
 from exgen.losses import LOSSES
 from exgen.names import text_name
 from exgen.numbers import exact_string
@@ -43,19 +44,20 @@ class StepLines:
 
 
 def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
-    graph, values = solution.graph, solution.values
-    parameters = {s.name for s in graph.steps if s.stage == "update"}
+    display = SolutionDisplay(solution, notation)
+    item = solution.graph.item
     out = []
-    for step in graph.steps:
+    for step in solution.graph.steps:
         entries = []
         for cell in step.cells:
-            shown = rounded(values[cell.key], parameter=step.name in parameters)
+            key = cell.key
+            shown = display.rounded(key)
             entries.append(
                 EntryLine(
-                    graph.item(cell.key),
-                    cell.key,
-                    cell_text(graph, cell, values, notation, symbolic=True),
-                    cell_text(graph, cell, values, notation, symbolic=False),
+                    item(key),
+                    key,
+                    display.formula(key),
+                    display.substitution(key),
                     notation.number(shown.text),
                     shown.exact,
                 )
@@ -64,6 +66,7 @@ def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _pretty_item(item: str) -> str:
     name, bracket, rest = item.partition("[")
     return text_name(name) + bracket + rest
@@ -80,10 +83,12 @@ def entry_text(entry: EntryLine) -> str:
     return " = ".join(parts)
 
 
-def steps_json(solution) -> list[dict]:
+def steps_json(solution, exact: dict | None = None) -> list[dict]:
+    """The ``steps`` of ``exgen solve --json``; ``exact`` reuses already written values."""
     steps = []
     for lines in worked_lines(solution):
         step = lines.step
+        value = exact[step.name] if exact else solution.nested(step.name, exact_string)
         steps.append(
             {
                 "quantity": step.name,
@@ -91,7 +96,7 @@ def steps_json(solution) -> list[dict]:
                 "inputs": list(step.inputs),
                 "formula": step.formula,
                 "substitution": [entry_text(e) for e in lines.entries],
-                "value": solution.nested(step.name, exact_string),
+                "value": value,
             }
         )
     return steps

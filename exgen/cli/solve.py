@@ -33,8 +33,8 @@ def solve(file, as_json):
             raise InputError(f"{where}{e}")
     if as_json:
         results = [s.to_json() for s in solutions]
-        json.dump(results if is_list else results[0], sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        # json.dumps, not json.dump: only dumps uses the C encoder (10x faster on big arrays)
+        sys.stdout.write(json.dumps(results if is_list else results[0], ensure_ascii=False) + "\n")
         return
     from exgen.worked import worked_text
 
