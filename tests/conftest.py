@@ -13,3 +13,66 @@ def pytest_addoption(parser):
     parser.addoption(
         "--update-golden", action="store_true", help="rewrite golden files from current output"
     )
+
+
+# -- databases: every storage test runs on SQLite and on the PostgreSQL server ---------------
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+POSTGRES_ADMIN_URL = os.environ.get("EXGEN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+_POSTGRES = None
+
+
+def postgres_available() -> bool:
+    global _POSTGRES
+    if _POSTGRES is None:
+        _POSTGRES = _postgres_available()
+    return _POSTGRES
+
+
+@pytest.fixture
+def fresh_postgres_url():
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    if not postgres_available():
+        pytest.skip("no PostgreSQL server answers at " + POSTGRES_ADMIN_URL)
+    name = f"exgen_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        from exgen.db.session import dispose_all
+
+        dispose_all()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database URL: SQLite in a temporary directory, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'exgen.db'}"
+        from exgen.db.session import dispose_all
+
+        dispose_all()
+    else:
+        yield request.getfixturevalue("fresh_postgres_url")

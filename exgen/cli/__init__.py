@@ -15,6 +15,8 @@ from exgen import __version__
 #: command name -> module in exgen.cli holding a click command of that name
 COMMANDS = {
     "solve": "solve",
+    "assign": "assign",
+    "variants": "variants",
 }
 
 

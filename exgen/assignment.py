@@ -1,0 +1,223 @@
+"""Assignment files (design §3): what a teacher writes once, validated into a definition.
+
+```toml
+name = "hw3"
+title = "Homework 3 — Backpropagation"
+course = "Neural Networks 101"        # optional
+seed = 2026
+
+[instructions]                        # optional: how answers are rounded
+significant_figures = 4
+parameter_decimals = 6
+
+[grading]                             # optional: see GRADING_DEFAULTS
+follow_through_credit = 1.0
+
+[[exercise]]
+id = "q2"
+preset = "two-layer"                  # or no preset and a complete [exercise.family]
+points = 10
+ask = ["yhat", "loss", "dL/dW1"]      # optional: quantities asked (default: the whole chain)
+[exercise.family]                     # optional: tune the preset
+weights = {min = -1, max = 1, step = 0.1}
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from exgen.families import PRESETS, Family, FamilyError, did_you_mean, tune
+from exgen.generator import architecture
+from exgen.graph import Architecture, build_graph
+from exgen.spec import Spec, SpecError, parse_spec
+
+ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
+EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")
+INSTRUCTION_DEFAULTS = {"significant_figures": 4, "parameter_decimals": 6}
+#: Grading settings an assignment may change (the grader reads them from the definition).
+GRADING_DEFAULTS: dict[str, object] = {
+    "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
+}
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+EXERCISE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
+MAX_SEED = 2**31 - 1
+
+
+class AssignmentError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field, self.message = field, message
+
+
+@dataclass(frozen=True)
+class ExerciseDef:
+    key: str
+    points: float
+    preset: str | None
+    family: Family | None  # None for a fixed spec
+    spec: Spec | None
+    ask: tuple[str, ...]  # quantity names asked, in the order the work is done
+
+    @property
+    def architecture(self) -> Architecture:
+        return self.spec.architecture if self.spec is not None else architecture(self.family)
+
+    def variant_json(self) -> dict:
+        """What fixes this exercise's variants (hashed to notice changes)."""
+        return {
+            "id": self.key,
+            "family": self.family.to_json() if self.family else None,
+            "spec": self.spec.to_dict() if self.spec else None,
+            "ask": list(self.ask),
+        }
+
+    def to_json(self) -> dict:
+        return {"points": self.points, "preset": self.preset, **self.variant_json()}
+
+
+@dataclass(frozen=True)
+class AssignmentDef:
+    name: str
+    title: str
+    course: str
+    seed: int
+    exercises: tuple[ExerciseDef, ...]
+    instructions: dict = field(default_factory=lambda: dict(INSTRUCTION_DEFAULTS))
+    grading: dict = field(default_factory=lambda: dict(GRADING_DEFAULTS))
+
+    def variants_hash(self) -> str:
+        """Changes when the seed or the exercises change (points and titles do not count)."""
+        material = {"seed": self.seed, "exercises": [e.variant_json() for e in self.exercises]}
+        return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "course": self.course,
+            "seed": self.seed,
+            "instructions": self.instructions,
+            "grading": self.grading,
+            "exercises": [e.to_json() for e in self.exercises],
+        }
+
+
+def _check_keys(table: dict, allowed, where: str):
+    for key in table:
+        if key not in allowed:
+            raise AssignmentError(f"{where}{key}", f"unknown key{did_you_mean(key, allowed)}; "
+                                  f"expected one of: {', '.join(allowed)}")
+
+
+def _settings(doc: dict, key: str, defaults: dict) -> dict:
+    table = doc.get(key, {})
+    if not isinstance(table, dict):
+        raise AssignmentError(key, "must be a table")
+    _check_keys(table, tuple(defaults), f"{key}.")
+    out = dict(defaults)
+    for name, value in table.items():
+        default = defaults[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise AssignmentError(f"{key}.{name}", f"must be a number, got {value!r}")
+        if isinstance(default, int) and not isinstance(default, bool):
+            if int(value) != value or not 0 <= value <= 12:
+                raise AssignmentError(f"{key}.{name}", f"must be a whole number from 0 to 12, got {value}")
+            value = int(value)
+        else:
+            value = float(value)
+            if not 0 <= value <= 1:
+                raise AssignmentError(f"{key}.{name}", f"must be between 0 and 1, got {value}")
+        out[name] = value
+    return out
+
+
+def parse_assignment(text: str) -> AssignmentDef:
+    try:
+        doc = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as e:
+        raise AssignmentError("", f"not valid TOML: {e}") from None
+    _check_keys(doc, ASSIGNMENT_KEYS, "")
+    for key in ("name", "seed", "exercise"):
+        if key not in doc:
+            raise AssignmentError(key, "missing")
+    name = doc["name"]
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise AssignmentError("name", f"must be a short handle of letters, digits, '.', '_' or '-', got {name!r}")
+    title = doc.get("title", name)
+    course = doc.get("course", "")
+    for key, value in (("title", title), ("course", course)):
+        if not isinstance(value, str) or len(value) > 300:
+            raise AssignmentError(key, "must be text of at most 300 characters")
+    seed = doc["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise AssignmentError("seed", f"must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    raw_exercises = doc["exercise"]
+    if not isinstance(raw_exercises, list) or not raw_exercises:
+        raise AssignmentError("exercise", "must be a list of exercises ([[exercise]] tables)")
+    exercises, seen = [], set()
+    for n, raw in enumerate(raw_exercises, 1):
+        exercise = parse_exercise(raw, f"exercise[{n}]")
+        if exercise.key in seen:
+            raise AssignmentError(f"exercise[{n}].id", f"{exercise.key!r} is used by an earlier exercise")
+        seen.add(exercise.key)
+        exercises.append(exercise)
+    return AssignmentDef(
+        name, title, course, seed, tuple(exercises),
+        _settings(doc, "instructions", INSTRUCTION_DEFAULTS),
+        _settings(doc, "grading", GRADING_DEFAULTS),
+    )
+
+
+def parse_exercise(raw, where: str) -> ExerciseDef:
+    if not isinstance(raw, dict):
+        raise AssignmentError(where, "must be a table")
+    _check_keys(raw, EXERCISE_KEYS, f"{where}.")
+    key = raw.get("id")
+    if not isinstance(key, str) or not EXERCISE_PATTERN.match(key):
+        raise AssignmentError(f"{where}.id", f"must be a short id of letters, digits, '_' or '-' (it prefixes "
+                              f"answer-sheet items like q1.loss), got {key!r}")
+    points = raw.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, (int, Decimal)) or points <= 0:
+        raise AssignmentError(f"{where}.points", f"must be a positive number, got {points!r}")
+    preset = raw.get("preset")
+    family = spec = None
+    if "spec" in raw:
+        if preset is not None or "family" in raw:
+            raise AssignmentError(f"{where}.spec", "a fixed spec cannot be combined with a preset or family")
+        try:
+            spec = parse_spec(raw["spec"])
+        except SpecError as e:
+            raise AssignmentError(f"{where}.spec.{e.field}" if e.field else f"{where}.spec", e.message) from None
+    else:
+        if preset is not None and preset not in PRESETS:
+            raise AssignmentError(f"{where}.preset", f"unknown preset {preset!r}{did_you_mean(preset, PRESETS)}; "
+                                  f"known: {', '.join(PRESETS)}")
+        table = raw.get("family", {})
+        if not isinstance(table, dict):
+            raise AssignmentError(f"{where}.family", "must be a table")
+        if preset is None and not table:
+            raise AssignmentError(where, f"needs a preset ({', '.join(PRESETS)}), a [family] or a fixed [spec]")
+        try:
+            family = tune(PRESETS.get(preset), table, f"{where}.family")
+        except FamilyError as e:
+            raise AssignmentError(e.field, e.message) from None
+    arch = spec.architecture if spec is not None else architecture(family)
+    names = [step.name for step in build_graph(arch).steps]
+    ask = raw.get("ask")
+    if ask is None:
+        asked = tuple(names)
+    else:
+        if not isinstance(ask, list) or not ask or not all(isinstance(a, str) for a in ask):
+            raise AssignmentError(f"{where}.ask", "must be a list of quantity names, e.g. [\"yhat\", \"loss\"]")
+        for i, name in enumerate(ask, 1):
+            if name not in names:
+                raise AssignmentError(f"{where}.ask[{i}]", f"no quantity {name!r} in this network"
+                                      f"{did_you_mean(name, names)}; it has: {', '.join(names)}")
+        asked = tuple(n for n in names if n in set(ask))  # in the order the work is done
+    return ExerciseDef(key, float(points), preset, family, spec, asked)

@@ -1,0 +1,28 @@
+"""Shared CLI plumbing: the database session of the root group's --db, and error mapping."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import click
+
+from exgen.cli.errors import InputError
+
+
+@contextmanager
+def database(ctx_obj: dict):
+    """A session committed as one transaction; database problems become one-line errors."""
+    from exgen.db.session import DatabaseError, session_scope
+    from exgen.records import RecordError
+
+    try:
+        with session_scope(ctx_obj["database_url"]) as session:
+            yield session
+    except (DatabaseError, RecordError) as e:
+        raise InputError(str(e)) from None
+
+
+def stderr_progress(total: int, label: str):
+    """A progress bar on stderr (stdout stays clean for JSON)."""
+    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
+                             show_pos=True, width=30)

@@ -1,0 +1,108 @@
+"""Engines and sessions; the database is upgraded to the newest schema on first use."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from importlib.resources import files
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///exgen.db"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be reached or used; the message says which and why."""
+
+
+def migrations_dir() -> str:
+    """Where the Alembic scripts are, in a source checkout and in an installed wheel alike."""
+    return str(files("exgen.migrations"))
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", migrations_dir())
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["exgen_url"] = url
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, ImportError, ValueError) as e:
+        raise DatabaseError(f"cannot use database URL {url!r}: {e}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine, url: str) -> None:
+    """Bring the schema to the newest revision (a no-op when it already is)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(url)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+    except OperationalError as e:
+        raise DatabaseError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {e.orig}") from None
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine, url)
+    _ENGINES.append(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(url: str):
+    """A session whose work is committed as one transaction, or rolled back entirely."""
+    factory = sessionmaker(bind=engine_for(url), expire_on_commit=False)
+    session: Session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests drop their databases afterwards)."""
+    for engine in list(_engines()):
+        engine.dispose()
+    engine_for.cache_clear()
+
+
+def _engines():
+    # lru_cache keeps no public list of its values; track them here instead.
+    return _ENGINES
+
+
+_ENGINES: list[Engine] = []
