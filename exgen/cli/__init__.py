@@ -14,9 +14,17 @@ from exgen import __version__
 
 #: command name -> module in exgen.cli holding a click command of that name
 COMMANDS = {
+    "demo": "demo",
     "solve": "solve",
     "assign": "assign",
     "variants": "variants",
+    "render": "render",
+    "answer-sheet": "answer_sheet",
+    "grade": "grade",
+    "regrade": "regrade",
+    "results": "results",
+    "report": "report",
+    "export": "export",
 }
 
 

@@ -1,0 +1,60 @@
+"""HTML to PDF with WeasyPrint, fetching nothing from the network or the file system.
+
+Documents carry everything inline (CSS in <style>, SVG inline or as data: URLs); the URL
+fetcher serves data: URLs and files inside the packaged templates directory, and refuses
+everything else, so no text in a document — a student's name included — can make the renderer
+read a file or call a URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import unquote, urlparse
+
+from exgen.templating import templates_dir
+
+
+class RefusedFetch(ValueError):
+    pass
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class PackagedOnlyFetcher(URLFetcher):
+        """data: URLs and packaged assets only; everything else is refused (and recorded)."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+            self.refused: list[str] = []
+            self.root = os.path.realpath(templates_dir())
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = os.path.realpath(unquote(urlparse(url).path))
+                if path.startswith(self.root + os.sep) and os.path.isfile(path):
+                    with open(path, "rb") as handle:
+                        return URLFetcherResponse(url, handle.read())
+            self.refused.append(url)
+            raise RefusedFetch(f"exgen fetches nothing from outside its package: {url}")
+
+    return PackagedOnlyFetcher
+
+
+def url_fetcher():
+    return _fetcher_class()()
+
+
+def html_to_pdf(html: str, target=None, fetcher=None, stylesheets=None) -> bytes | None:
+    """Render an HTML string to PDF (bytes, or written to ``target``)."""
+    from weasyprint import HTML
+
+    fetcher = fetcher or url_fetcher()
+    # WeasyPrint logs a warning per refused resource; the fetcher keeps the list instead.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    return document.write_pdf(target, stylesheets=stylesheets)
