@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
 import click
@@ -24,5 +25,4 @@ def database(ctx_obj: dict):
 
 def stderr_progress(total: int, label: str):
     """A progress bar on stderr (stdout stays clean for JSON)."""
-    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
-                             show_pos=True, width=30)
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30)
