@@ -8,8 +8,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Debian packages: Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
-# poppler-utils (pdftotext/pdftoppm) for tests that look at pages, fonts for the documents.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core
+# poppler-utils (pdftotext/pdftoppm) for tests that look at pages, fonts for the documents
+# (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text).
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra
 
 .PHONY: demo test system-packages bench clean
 
