@@ -1,6 +1,10 @@
-"""Class results (design §4 ``exgen results --json``) from the stored, current submissions."""
+"""Class results (design §4 ``exgen results --json``) from the stored, current submissions, and
+the table a teacher reads."""
 
 from __future__ import annotations
+
+import unicodedata
+from statistics import fmean, median
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,12 +12,15 @@ from sqlalchemy.orm import Session
 from exgen.db.models import ItemResult, Student, Submission
 from exgen.records import find_assignment
 
+STATUS_COLUMNS = ("correct", "follow_through", "incorrect", "missing", "invalid")
+
 
 def class_results(session: Session, name: str) -> dict:
     """``{"students": {id: {"score", "max_score", "submitted", "items": {item: {...}}}}}`` for
     every student on the roster, in roster order; a student without a submission scores 0."""
     assignment = find_assignment(session, name)
-    max_score = sum(e["points"] for e in assignment.definition["exercises"])
+    exercises = assignment.definition["exercises"]
+    max_score = sum(e["points"] for e in exercises)
     students = session.scalars(
         select(Student).where(Student.assignment_id == assignment.id).order_by(Student.position)
     ).all()
@@ -58,4 +65,51 @@ def class_results(session: Session, name: str) -> dict:
             "submitted": submission is not None,
             "items": items,
         }
-    return {"assignment": assignment.name, "students": results}
+    return {"assignment": assignment.name, "exercises": [e["id"] for e in exercises], "students": results}
+
+
+def _plain(text: str) -> str:
+    """A name as terminal text: control characters (escape sequences) shown, never run."""
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else "�" for ch in text)
+
+
+def results_table(results: dict) -> str:
+    """The class as a plain-text table: one line per student, then the class summary."""
+    exercises = results.get("exercises", [])
+    header = ["student_id", "name", "score", "%", *exercises, "correct", "follow-th.", "incorrect",
+              "missing", "invalid"]
+    lines = []
+    submitted = []
+    for sid, entry in results["students"].items():
+        max_score = entry["max_score"]
+        if not entry["submitted"]:
+            lines.append([_plain(sid), _plain(entry["name"]), "—", "", *([""] * len(exercises)), "", "", "", "",
+                          "not submitted"])
+            continue
+        submitted.append(entry["score"])
+        per_exercise = {e: 0.0 for e in exercises}
+        counts = dict.fromkeys(STATUS_COLUMNS, 0)
+        for item, verdict in entry["items"].items():
+            per_exercise[item.split(".", 1)[0]] = per_exercise.get(item.split(".", 1)[0], 0.0) + verdict["score"]
+            counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
+        percent = f"{100 * entry['score'] / max_score:.0f}" if max_score else ""
+        lines.append([_plain(sid), _plain(entry["name"]), f"{entry['score']:.2f}/{max_score:g}", percent,
+                      *(f"{per_exercise[e]:.2f}" for e in exercises), *(str(counts[s]) for s in STATUS_COLUMNS)])
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    numeric = set(range(2, len(header)))
+
+    def fmt(row):
+        return "  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+
+    out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(row) for row in lines)]
+    total = len(results["students"])
+    max_score = next(iter(results["students"].values()))["max_score"] if total else 0
+    if submitted:
+        out.append("")
+        out.append(f"{len(submitted)} of {total} students submitted; mean {fmean(submitted):.2f}, "
+                   f"median {median(submitted):.2f} of {max_score:g}")
+    else:
+        out.append("")
+        out.append(f"no submissions yet from the {total} students (exgen grade {results['assignment']} FILE.csv)")
+    return "\n".join(out)

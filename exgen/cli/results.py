@@ -1,0 +1,25 @@
+"""``exgen results NAME [--json]``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from exgen.cli.common import database
+
+
+@click.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="The design §4 JSON instead of the table.")
+@click.pass_obj
+def results(obj, name, as_json):
+    """The class's results from the current submissions: a table, or JSON."""
+    from exgen.results import class_results, results_table
+
+    with database(obj) as session:
+        data = class_results(session, name)
+    if as_json:
+        click.echo(json.dumps(data, indent=1, ensure_ascii=False))
+    else:
+        click.echo(results_table(data))

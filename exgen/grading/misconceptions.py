@@ -1,0 +1,295 @@
+"""Likely misconceptions: wrong ways to compute a step, written against the step graph.
+
+Each misconception is a set of *variants*; a variant says, for a cell of the step graph, how a
+student with that misconception would compute it (or ``None`` where it does not apply). The
+grader evaluates the variant on the student's OWN values (their answers, and what those imply
+for the cells they did not write), so a wrong answer is explained in terms of the student's
+work, not of the answer key. Everything is keyed by the quantity names of design §2, so a new
+network shape needs no new code here.
+
+The list follows what teachers see most in hand-worked backprop: the activation's derivative
+left out, the update stepping the wrong way (or not at all, or without η), the factor 2 of
+(half) squared error, a transposed weight matrix, z used where a belongs, and — the mistake of
+the seed's second example — weight gradients used in place of δ:
+``∂L/∂a_h = Σ_k ∂L/∂v_k · v_k`` instead of ``Σ_k v_k · ∂L/∂z_k``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from exgen.activations import ACTIVATIONS
+from exgen.graph import LEARNING_RATE, Cell, StepGraph
+from exgen.losses import LOSSES
+from exgen.names import text_name
+
+#: How a student computes a cell: (values, arithmetic) -> value, like ``Cell.compute``.
+Compute = Callable
+#: A variant: for one cell of a graph, the student's way of computing it, or None.
+Variant = Callable[[StepGraph, Cell], "Compute | None"]
+
+SQUARED_LOSSES = ("squared_error", "half_squared_error", "mean_squared_error")
+
+
+@dataclass(frozen=True)
+class Misconception:
+    name: str  # stored with the item result (at most 50 characters)
+    label: str  # for the teacher's report
+    variants: tuple[Variant, ...]
+    explain: Callable[[StepGraph, tuple], str]  # feedback for the student, for one cell
+
+    def feedback(self, graph: StepGraph, key: tuple) -> str:
+        return self.explain(graph, key)
+
+
+# -- helpers: what a cell is ----------------------------------------------------------------
+def _layer(name: str, prefix: str) -> int | None:
+    """``_layer("dL/dz2", "dL/dz") == 2``; None when the name is not of that quantity."""
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix):]
+    return int(rest) if rest.isdigit() else None
+
+
+def _below(l: int) -> str:
+    return "x" if l == 1 else f"a{l - 1}"
+
+
+def _out(graph: StepGraph, l: int) -> str:
+    return "yhat" if l == graph.architecture.depth else f"a{l}"
+
+
+def _activation(graph: StepGraph, l: int) -> str:
+    return graph.architecture.layers[l - 1].activation
+
+
+def _sizes(graph: StepGraph, l: int) -> tuple[int, int]:
+    """(units, fan-in) of layer l."""
+    arch = graph.architecture
+    fan_in = arch.input_size if l == 1 else arch.layers[l - 2].size
+    return arch.layers[l - 1].size, fan_in
+
+
+# -- the activation's derivative left out -----------------------------------------------------
+def _no_derivative(graph, cell):
+    l = _layer(cell.key[0], "dL/dz")
+    if l is None or _activation(graph, l) == "identity":
+        return None
+    g = "dL/dyhat" if l == graph.architecture.depth else f"dL/da{l}"
+    s, j = cell.key[1:]
+    return lambda v, A: v[g, s, j]
+
+
+def _explain_no_derivative(graph, key):
+    l = _layer(key[0], "dL/dz")
+    act = ACTIVATIONS[_activation(graph, l)]
+    g = "dL/dyhat" if l == graph.architecture.depth else f"dL/da{l}"
+    return (f"this is {text_name(g)} itself: the derivative of the {act.label} activation was left "
+            f"out ({text_name(key[0])} = {text_name(g)} · f'(z{l}), with {act.derivative})")
+
+
+# -- the gradient-descent step ------------------------------------------------------------------
+def _update(kind: str) -> Variant:
+    def variant(graph, cell):
+        name = cell.key[0]
+        if not name.endswith("_new"):
+            return None
+        param, index = name[:-4], cell.key[1:]
+        old, grad = (param, *index), (f"dL/d{param}", *index)
+        if kind == "sign":
+            return lambda v, A: v[old] + v[LEARNING_RATE] * v[grad]
+        if kind == "no_learning_rate":
+            return lambda v, A: A.sub(v[old], v[grad])
+        return lambda v, A: v[old]  # not applied
+
+    return variant
+
+
+def _explain_update(kind: str):
+    def explain(graph, key):
+        param = key[0][:-4]
+        grad = text_name(f"dL/d{param}")
+        rule = f"{param}_new = {param} − η · {grad}"
+        if kind == "sign":
+            return f"the update went the wrong way: {rule} (a step against the gradient)"
+        if kind == "no_learning_rate":
+            return f"the gradient was not multiplied by the learning rate: {rule}"
+        return f"this is the old value of {param}: the update was not applied ({rule})"
+
+    return explain
+
+
+# -- the factor 2 of (half) squared error ----------------------------------------------------------
+def _factor(factor: float) -> Variant:
+    def variant(graph, cell):
+        if cell.key[0] not in ("loss", "dL/dyhat") or graph.architecture.loss not in SQUARED_LOSSES:
+            return None
+        compute = cell.compute
+        return lambda v, A: factor * compute(v, A)
+
+    return variant
+
+
+def _explain_factor(graph, key):
+    loss = LOSSES[graph.architecture.loss]
+    rule = loss.definition if key[0] == "loss" else f"{loss.definition}, so {loss.gradient_text}"
+    return f"off by a factor of 2: the {loss.label} is {rule}"
+
+
+# -- a transposed weight matrix ------------------------------------------------------------------
+def _transposed(graph, cell):
+    name, *index = cell.key
+    B = graph.architecture.samples
+    l = _layer(name, "z")
+    if l is not None:
+        size, fan_in = _sizes(graph, l)
+        if size != fan_in:
+            return None
+        s, j = index
+        W, b, below = f"W{l}", f"b{l}", _below(l)
+        return lambda v, A: A.sum([v[W, i, j] * v[below, s, i] for i in range(fan_in)] + [v[b, j]])
+    l = _layer(name, "dL/da")
+    if l is not None:  # dL/da{l} reads W{l+1}
+        size, fan_in = _sizes(graph, l + 1)
+        if size != fan_in:
+            return None
+        s, i = index
+        W, dz = f"W{l + 1}", f"dL/dz{l + 1}"
+        return lambda v, A: A.sum([v[W, i, j] * v[dz, s, j] for j in range(size)])
+    l = _layer(name, "dL/dW")
+    if l is not None:
+        size, fan_in = _sizes(graph, l)
+        if size != fan_in:
+            return None
+        j, i = index
+        dz, below = f"dL/dz{l}", _below(l)
+        return lambda v, A: A.sum([v[dz, s, i] * v[below, s, j] for s in range(B)])
+    return None
+
+
+def _explain_transposed(graph, key):
+    name = key[0]
+    l = _layer(name, "z") or _layer(name, "dL/dW")
+    if l is None:
+        l = _layer(name, "dL/da") + 1
+    if name.startswith("dL/dW"):
+        return (f"this is the transposed gradient: {text_name(name)} = {text_name(f'dL/dz{l}')} · "
+                f"{text_name(_below(l))}ᵀ, row j for unit j")
+    return f"the weight matrix W{l} was transposed: row j of W{l} holds the weights into unit j"
+
+
+# -- z used where a belongs ---------------------------------------------------------------------
+class _ZForA:
+    """A view of the values that answers reads of an activation with its pre-activation."""
+
+    def __init__(self, values, swaps: dict[str, str]):
+        self.values, self.swaps = values, swaps
+
+    def __getitem__(self, key):
+        swap = self.swaps.get(key[0])
+        return self.values[key] if swap is None else self.values[(swap, *key[1:])]
+
+
+@lru_cache(maxsize=64)
+def _swaps(graph: StepGraph) -> dict[str, str]:
+    return {_out(graph, l): f"z{l}" for l in range(1, graph.architecture.depth + 1)
+            if _activation(graph, l) != "identity"}
+
+
+def _z_for_a(graph, cell):
+    swaps = _swaps(graph)
+    if not any(key[0] in swaps for key in cell.inputs):
+        return None
+    compute = cell.compute
+    return lambda v, A: compute(_ZForA(v, swaps), A)
+
+
+def _explain_z_for_a(graph, key):
+    swaps = _swaps(graph)
+    used = [name for name in dict.fromkeys(k[0] for k in graph.cell_of[key].inputs) if name in swaps]
+    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs" for name in used)
+    return f"the pre-activation was used in place of the activation ({pairs})"
+
+
+# -- weight gradients in place of δ (the seed's mistake) -----------------------------------------
+def _weight_gradients(seed_form: bool) -> Variant:
+    def variant(graph, cell):
+        l = _layer(cell.key[0], "dL/da")
+        if l is None:
+            return None
+        size, fan_in = _sizes(graph, l + 1)
+        W, dW = f"W{l + 1}", f"dL/dW{l + 1}"
+        _, i = cell.key[1:]
+        if seed_form:  # Σ_k ∂L/∂v_k · v_k over the whole weight matrix, the same for every unit
+            pairs = [((W, j, k), (dW, j, k)) for j in range(size) for k in range(fan_in)]
+        else:  # entry by entry: Σ_j W[j,i] · ∂L/∂W[j,i]
+            pairs = [((W, j, i), (dW, j, i)) for j in range(size)]
+        return lambda v, A: A.sum([v[w] * v[g] for w, g in pairs])
+
+    return variant
+
+
+def _explain_weight_gradients(graph, key):
+    l = _layer(key[0], "dL/da")
+    dz, dW = text_name(f"dL/dz{l + 1}"), text_name(f"dL/dW{l + 1}")
+    return (f"the weight gradients {dW} were used in place of δ = {dz}: "
+            f"{text_name(key[0])} = W{l + 1}ᵀ · {dz}")
+
+
+MISCONCEPTIONS: tuple[Misconception, ...] = (
+    Misconception("forgotten_activation_derivative", "activation derivative left out",
+                  (_no_derivative,), _explain_no_derivative),
+    Misconception("weight_gradients_for_delta", "weight gradients used in place of δ",
+                  (_weight_gradients(True), _weight_gradients(False)), _explain_weight_gradients),
+    Misconception("transposed_weights", "transposed weight matrix", (_transposed,), _explain_transposed),
+    Misconception("z_for_a", "z used in place of a", (_z_for_a,), _explain_z_for_a),
+    Misconception("squared_error_factor_2", "factor 2 of (half) squared error",
+                  (_factor(2.0), _factor(0.5)), _explain_factor),
+    Misconception("update_sign", "update with the wrong sign", (_update("sign"),), _explain_update("sign")),
+    Misconception("update_not_applied", "old value copied (no update)", (_update("none"),),
+                  _explain_update("none")),
+    Misconception("learning_rate_omitted", "learning rate left out", (_update("no_learning_rate"),),
+                  _explain_update("no_learning_rate")),
+)
+BY_NAME = {m.name: m for m in MISCONCEPTIONS}
+
+
+@lru_cache(maxsize=4096)
+def _variant_compute(graph: StepGraph, misconception: str, variant: int, key: tuple):
+    """The variant's way of computing one cell (cached: graphs and their cells are shared)."""
+    return BY_NAME[misconception].variants[variant](graph, graph.cell_of[key])
+
+
+@lru_cache(maxsize=4096)
+def _applies_upstream(graph: StepGraph, misconception: str, variant: int, keys: tuple) -> tuple:
+    return tuple(k for k in keys if _variant_compute(graph, misconception, variant, k) is not None)
+
+
+def candidates(graph: StepGraph, key: tuple, values: dict, implied: tuple, arithmetic):
+    """(misconception, value) pairs: what the cell would be under each misconception.
+
+    ``values`` holds the student's chain (their answers, and what those imply for every cell
+    they did not write); ``implied`` lists, in graph order, the unwritten cells upstream of
+    ``key``: a misconception there travels down to ``key`` as the student would have carried it.
+    """
+    for misconception in MISCONCEPTIONS:
+        for v in range(len(misconception.variants)):
+            here = _variant_compute(graph, misconception.name, v, key)
+            upstream = _applies_upstream(graph, misconception.name, v, implied)
+            if here is None and not upstream:
+                continue
+            try:
+                if upstream:
+                    changed = dict(values)
+                    start = implied.index(upstream[0])
+                    for k in implied[start:]:
+                        compute = _variant_compute(graph, misconception.name, v, k) or graph.cell_of[k].compute
+                        changed[k] = compute(changed, arithmetic)
+                else:
+                    changed = values
+                value = (here or graph.cell_of[key].compute)(changed, arithmetic)
+            except (ArithmeticError, ValueError):
+                continue
+            yield misconception, value

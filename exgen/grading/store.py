@@ -1,0 +1,318 @@
+"""Submissions and their results in the database: grading a file, regrading an assignment.
+
+Rules that keep marks trustworthy:
+
+- every row of a file is stored with its raw text, also rows that cannot be graded (unreadable,
+  no or unknown student id: status ``rejected`` with the reason) and rows left blank (``empty``:
+  kept, but they never replace a real submission);
+- a file is recognised by the SHA-256 of its bytes, a row by its line: grading the same file
+  again stores nothing new and changes nothing;
+- a student's latest graded row is their *current* submission; earlier ones are kept;
+- the caller runs one file in one transaction, and graders of one assignment take turns (a row
+  lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
+  lose nor double-count a submission.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from statistics import fmean
+from typing import Callable
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from exgen.assignment import GRADING_DEFAULTS
+from exgen.db.models import Assignment, ItemResult, Student, Submission
+from exgen.grading.judge import Marker, credit
+from exgen.grading.sheet import AnswerSheet, SheetRow, has_answers, sheet_items
+from exgen.records import AssignmentRecord, find_assignment, load_assignment
+
+GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
+#: Rows judged and written per round trip (and per step of the progress bar).
+CHUNK = 200
+
+
+def lock_assignment(session: Session, assignment_id: int) -> None:
+    """Wait until no other grader works on this assignment, then hold it until commit.
+
+    A no-op UPDATE of the assignment's row: PostgreSQL takes a row lock (a second grader
+    blocks here and, once the first commits, sees its rows); SQLite takes its write lock
+    before this transaction reads any submission, so two processes cannot interleave."""
+    table = Assignment.__table__
+    session.execute(update(table).where(table.c.id == assignment_id)
+                    .values(seed=table.c.seed, updated_at=table.c.updated_at))
+
+
+@dataclass
+class GradeSummary:
+    assignment: str
+    source: str
+    rows: int = 0
+    already_stored: int = 0  # rows of this very file stored by an earlier run
+    graded: int = 0
+    answers: int = 0
+    students: set = field(default_factory=set)
+    scores: list = field(default_factory=list)  # total score of each graded row
+    max_score: float = 0.0
+    empty: int = 0
+    superseded: int = 0
+    rejected: list = field(default_factory=list)  # (line, student ref, problem)
+    ignored_columns: list = field(default_factory=list)
+    missing_columns: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        if self.rows and self.already_stored == self.rows:
+            text = (f"{self.assignment}: {self.source} was graded before; nothing changed "
+                    f"({self.rows} rows already stored")
+            return text + (f", {len(self.rejected)} of them rejected)" if self.rejected else ")")
+        parts = [f"{self.assignment}: {len(self.students)} students graded ({self.answers} answers)"]
+        if self.scores:
+            mean = fmean(self.scores)
+            share = f" ({100 * mean / self.max_score:.0f} %)" if self.max_score else ""
+            parts.append(f"mean score {mean:.2f} of {self.max_score:g}{share}")
+        parts.append(f"{len(self.rejected)} row{'' if len(self.rejected) == 1 else 's'} rejected")
+        if self.empty:
+            parts.append(f"{self.empty} blank rows skipped")
+        if self.superseded:
+            parts.append(f"{self.superseded} earlier submissions superseded")
+        if self.already_stored:
+            parts.append(f"{self.already_stored} rows already stored")
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+class Grader:
+    """Judges rows of one assignment against its variants (one Marker per variant, built once)."""
+
+    def __init__(self, session: Session, assignment: Assignment, record: AssignmentRecord):
+        self.record = record
+        self.items = sheet_items(record)
+        self.position = {item: n for n, item in enumerate(self.items)}
+        definition = record.definition or {}
+        self.grading = {**GRADING_DEFAULTS, **definition.get("grading", {})}
+        self.instructions = definition.get("instructions", {})
+        self.max_score = float(sum(e["points"] for e in record.exercises))
+        self.student_pk = dict(session.execute(
+            select(Student.student_id, Student.id).where(Student.assignment_id == assignment.id)).all())
+        self._markers: dict[tuple, Marker] = {}
+
+    def resolve(self, ref: str) -> tuple[int | None, str, str]:
+        """(student pk, student id, problem) for the id as written in the file."""
+        if not ref:
+            return None, "", "no student id"
+        pk = self.student_pk.get(ref)
+        if pk is not None:
+            return pk, ref, ""
+        if ref.startswith("'") and ref[1:] in self.student_pk:  # a defused id, see sheet.defuse
+            return self.student_pk[ref[1:]], ref[1:], ""
+        if ref.isdigit():  # a spreadsheet dropped the leading zeros of a numeric id
+            matches = [sid for sid in self.student_pk if sid.isdigit() and sid.lstrip("0") == ref.lstrip("0")]
+            if len(matches) == 1:
+                return self.student_pk[matches[0]], matches[0], ""
+        return None, "", f"unknown student {ref!r} (not on the roster of {self.record.name})"
+
+    def marker(self, variant) -> Marker:
+        key = (variant.student_id, variant.exercise)
+        marker = self._markers.get(key)
+        if marker is None:
+            marker = self._markers[key] = Marker.for_variant(variant, self.instructions)
+        return marker
+
+    def judge(self, student_id: str, cells: dict[str, str]) -> list[dict]:
+        """Item-result rows (without submission id) for one student's cells, in sheet order."""
+        rows = []
+        for exercise in self.record.exercises:
+            variant = self.record.variant(student_id, exercise["key"])
+            if variant is None or not variant.asked:
+                continue
+            prefix = exercise["key"] + "."
+            answers = {item: cells.get(prefix + item, "") for item in variant.asked}
+            verdicts = self.marker(variant).judge(answers)
+            share = float(variant.points) / len(verdicts)
+            for v in verdicts:
+                item = prefix + v.item
+                rows.append({
+                    "item": item,
+                    "position": self.position.get(item, len(self.position)),
+                    "status": v.status,
+                    "score": share * credit(v.status, self.grading),
+                    "max_score": share,
+                    "submitted": v.submitted,
+                    "value": v.value,
+                    "expected": v.expected,
+                    "misconception": v.misconception,
+                    "feedback": v.feedback,
+                })
+        return rows
+
+
+def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
+                progress: Callable[[int], None] | None = None) -> GradeSummary:
+    """Grade and store every row of a read answer sheet (the caller commits or rolls back)."""
+    start = time.perf_counter()
+    assignment = find_assignment(session, name)
+    lock_assignment(session, assignment.id)
+    record = load_assignment(session, name)
+    grader = Grader(session, assignment, record)
+    summary = GradeSummary(name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
+                           ignored_columns=list(sheet.ignored),
+                           missing_columns=[i for i in grader.items if i not in set(sheet.columns)])
+
+    stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
+        select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
+            Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
+    new_rows: list[tuple[SheetRow, int | None, str, str]] = []  # row, student pk, id, problem
+    for row in sheet.rows:
+        if row.line in stored:
+            ref, status, problem = stored[row.line]
+            summary.already_stored += 1
+            if status == REJECTED:
+                summary.rejected.append((row.line, ref, problem))
+            continue
+        pk, student_id, problem = (None, "", row.problem) if row.problem else grader.resolve(row.student_ref)
+        if problem:
+            summary.rejected.append((row.line, row.student_ref, problem))
+        new_rows.append((row, pk, student_id, problem))
+    if progress and summary.already_stored:
+        progress(summary.already_stored)
+
+    # A student's last graded row in this file becomes current; earlier submissions step back.
+    last_line = {pk: row.line for row, pk, _, problem in new_rows
+                 if not problem and row.has_answers(grader.items)}
+    if last_line:
+        summary.superseded = session.execute(
+            update(Submission).where(Submission.assignment_id == assignment.id,
+                                     Submission.student_pk.in_(list(last_line)),
+                                     Submission.current.is_(True))
+            .values(current=False).execution_options(synchronize_session=False)).rowcount
+
+    for n in range(0, len(new_rows), CHUNK):
+        chunk = new_rows[n:n + CHUNK]
+        submissions, results = [], []
+        for row, pk, student_id, problem in chunk:
+            status, item_rows = REJECTED, []
+            if not problem:
+                if row.has_answers(grader.items):
+                    status, item_rows = GRADED, grader.judge(student_id, row.cells)
+                    summary.graded += 1
+                    summary.students.add(student_id)
+                    summary.answers += len(item_rows)
+                    summary.scores.append(sum(r["score"] for r in item_rows))
+                else:
+                    status = EMPTY
+                    summary.empty += 1
+            submissions.append({
+                "assignment_id": assignment.id,
+                "student_ref": row.student_ref[:300],
+                "student_pk": pk,
+                "source_name": sheet.source[-500:],
+                "source_sha256": sheet.sha256,
+                "line": row.line,
+                "raw": row.raw,
+                "cells": row.cells,
+                "status": status,
+                "problem": problem,
+                "current": status == GRADED and last_line.get(pk) == row.line,
+            })
+            results.append(item_rows)
+        _insert(session, submissions, results)
+        if progress:
+            progress(len(chunk))
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _insert(session: Session, submissions: list[dict], results: list[list[dict]]) -> None:
+    if not submissions:
+        return
+    ids = session.execute(
+        insert(Submission).returning(Submission.id, sort_by_parameter_order=True), submissions
+    ).scalars().all()
+    rows = [{**r, "submission_id": sid} for sid, item_rows in zip(ids, results) for r in item_rows]
+    if rows:
+        session.execute(insert(ItemResult), rows)
+
+
+# -- regrading ---------------------------------------------------------------------------------
+@dataclass
+class RegradeSummary:
+    assignment: str
+    submissions: int = 0
+    graded: int = 0
+    rejected: int = 0
+    changed: int = 0  # graded submissions whose score changed
+    before: list = field(default_factory=list)  # scores of the current submissions, before
+    after: list = field(default_factory=list)
+    max_score: float = 0.0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        parts = [f"{self.assignment}: {self.submissions} stored rows re-marked "
+                 f"({self.graded} graded, {self.rejected} rejected)", f"{self.changed} scores changed"]
+        if self.after:
+            before = f"{fmean(self.before):.2f} → " if self.before else ""
+            parts.append(f"mean score {before}{fmean(self.after):.2f} of {self.max_score:g}")
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+def regrade(session: Session, name: str, progress: Callable[[int], None] | None = None) -> RegradeSummary:
+    """Re-mark every stored row from its stored cells under the assignment's current settings
+    and variants; a row of a student added to the roster since is graded now."""
+    start = time.perf_counter()
+    assignment = find_assignment(session, name)
+    lock_assignment(session, assignment.id)
+    record = load_assignment(session, name)
+    grader = Grader(session, assignment, record)
+    summary = RegradeSummary(name, max_score=grader.max_score)
+    subs = session.execute(
+        select(Submission.id, Submission.student_ref, Submission.cells, Submission.status,
+               Submission.problem, Submission.current)
+        .where(Submission.assignment_id == assignment.id).order_by(Submission.id)).all()
+    summary.submissions = len(subs)
+    old_scores = dict(session.execute(
+        select(ItemResult.submission_id, func.sum(ItemResult.score))
+        .join(Submission, Submission.id == ItemResult.submission_id)
+        .where(Submission.assignment_id == assignment.id).group_by(ItemResult.submission_id)).all())
+    summary.before = [old_scores.get(s.id, 0.0) for s in subs if s.current]
+    session.execute(delete(ItemResult).where(ItemResult.submission_id.in_(
+        select(Submission.id).where(Submission.assignment_id == assignment.id))
+    ).execution_options(synchronize_session=False))
+
+    changes, results, latest = [], [], {}
+    for n, sub in enumerate(subs, 1):
+        change = {"id": sub.id, "student_pk": None, "status": sub.status, "problem": sub.problem,
+                  "current": False}
+        item_rows = []
+        if sub.cells is not None:
+            pk, student_id, problem = grader.resolve(sub.student_ref)
+            change.update(student_pk=pk, problem=problem, status=REJECTED if problem else EMPTY)
+            if not problem and has_answers(sub.cells, grader.items):
+                change["status"] = GRADED
+                item_rows = grader.judge(student_id, sub.cells)
+                latest[pk] = change  # rows come in the order they arrived: the last one wins
+                score = sum(r["score"] for r in item_rows)
+                if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:
+                    summary.changed += 1
+        elif sub.status != REJECTED:
+            change["status"] = REJECTED
+        summary.graded += change["status"] == GRADED
+        summary.rejected += change["status"] == REJECTED
+        changes.append(change)
+        results.append([{**r, "submission_id": sub.id} for r in item_rows])
+        if progress and n % CHUNK == 0:
+            progress(CHUNK)
+    for change in latest.values():
+        change["current"] = True
+    if changes:
+        session.execute(update(Submission), changes)
+    rows = [r for item_rows in results for r in item_rows]
+    for n in range(0, len(rows), 5000):
+        session.execute(insert(ItemResult), rows[n:n + 5000])
+    current = {c["id"] for c in latest.values()}
+    summary.after = [sum(r["score"] for r in item_rows) for sub, item_rows in zip(subs, results) if sub.id in current]
+    if progress:
+        progress(len(subs) % CHUNK)
+    summary.seconds = time.perf_counter() - start
+    return summary
