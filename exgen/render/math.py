@@ -1,9 +1,13 @@
-"""Math for printed documents: symbolic formulas as SVG (ziamath), numbers as HTML text.
+"""Math for printed documents: formulas and numbers as HTML text, ziamath for anything else.
 
 Two kinds of math appear on a worksheet or key:
 
 - symbolic formulas (``σ(z) = 1/(1+e^(−z))``, ``∂L/∂W⁽¹⁾ = ∂L/∂z⁽¹⁾ a⁽⁰⁾ᵀ``): the same for
-  every student of a network shape, so they are typeset once by ziamath and cached;
+  every student of a network shape, typeset once and cached. exgen writes them in a small
+  LaTeX subset that :func:`latex_html` turns into HTML text (fractions, scripts, hats, sums,
+  cases); anything beyond it is drawn by ziamath as SVG. HTML rather than SVG for the common
+  case because WeasyPrint re-parses every SVG glyph path on each use (profiled: ~0.5 s of a
+  1.2 s answer key), and because text stays searchable and readable aloud;
 - everything holding a number (given values, substitutions, results): typeset as HTML text by
   :class:`HtmlNotation`, so each number is real text in the PDF (searchable, copyable,
   readable aloud) and nothing number-dependent is ever drawn as paths.
@@ -34,6 +38,16 @@ def math_font() -> str | None:
 
 @lru_cache(maxsize=4096)
 def formula_html(latex: str, alt: str = "") -> str:
+    """A symbolic formula, typeset: as HTML text where :func:`latex_html` knows every command
+    (all formulas exgen itself writes), else as a ziamath SVG (:func:`formula_svg`)."""
+    try:
+        return f'<span class="formula">{latex_html(latex)}</span>'
+    except UnsupportedLatex:
+        return formula_svg(latex, alt)
+
+
+@lru_cache(maxsize=4096)
+def formula_svg(latex: str, alt: str = "") -> str:
     """A LaTeX formula as an inline ``<img>`` (SVG data: URL), sitting on the text baseline.
 
     ziamath draws the formula with its baseline at y = 0 of the SVG's viewBox, so the part
@@ -55,6 +69,188 @@ def formula_html(latex: str, alt: str = "") -> str:
         f'style="width:{width / SIZE:.3f}em;height:{height / SIZE:.3f}em;'
         f'vertical-align:{-depth / SIZE:.3f}em">'
     )
+
+
+# -- the LaTeX exgen writes, as HTML -----------------------------------------------------------
+class UnsupportedLatex(ValueError):
+    """A command or construct :func:`latex_html` does not typeset (ziamath then does)."""
+
+
+_SYMBOLS = {
+    r"\sigma": "σ", r"\eta": "η", r"\ell": "ℓ", r"\delta": "δ", r"\theta": "θ",
+    r"\partial": "∂", r"\odot": " ⊙ ", r"\top": "⊤", r"\le": " ≤ ", r"\times": " × ",
+    r"\cdot": " · ", r"\quad": "\u2003", r"\,": "\u2009", r"\;": " ", r"\ ": " ",
+}
+_FUNCTIONS = {r"\tanh": "tanh", r"\ln": "ln", r"\max": "max", r"\exp": "exp"}
+_BINARY = {"=": " = ", "+": " + ", "-": " − ", "<": " < ", ">": " > ", ",": ", "}
+_HATS = {"y": "ŷ", "a": "â", "e": "ê", "o": "ô", "u": "û", "i": "î"}
+
+
+def _tokens(latex: str):
+    i, n = 0, len(latex)
+    while i < n:
+        c = latex[i]
+        if c == "\\":
+            j = i + 1
+            if j < n and latex[j].isalpha():
+                while j < n and latex[j].isalpha():
+                    j += 1
+            else:
+                j += 1
+            yield latex[i:j]
+            i = j
+        elif c.isspace():
+            i += 1
+        else:
+            yield c
+            i += 1
+
+
+class _Parser:
+    """Recursive descent over the token list: groups, scripts, fractions, \\left( \\right),
+    cases. Each ``atom`` returns (html, kind) where kind tells how a following minus reads."""
+
+    def __init__(self, latex: str):
+        self.tokens = list(_tokens(latex))
+        self.pos = 0
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self):
+        token = self.peek()
+        if token is None:
+            raise UnsupportedLatex("unexpected end")
+        self.pos += 1
+        return token
+
+    def group(self) -> str:
+        """A ``{...}`` argument, or a single token."""
+        if self.peek() == "{":
+            self.take()
+            out = self.sequence(stop="}")
+            self.take()
+            return out
+        return self.sequence(single=True)
+
+    def text_group(self) -> str:
+        if self.take() != "{":
+            raise UnsupportedLatex("expected {")
+        chars = []
+        while self.peek() != "}":
+            chars.append(self.take())
+        self.take()
+        return escape("".join(chars))
+
+    def sequence(self, stop=None, single=False) -> str:
+        out: list[str] = []
+        operand = False  # whether the last thing was an operand (so "-" is binary)
+        while (token := self.peek()) is not None and token != stop:
+            if token in ("&", r"\\", "}") or token == r"\right" or token == r"\end":
+                break
+            html, operand = self.atom(operand)
+            html = self.scripts(html)
+            out.append(html)
+            if single:
+                break
+        return "".join(out)
+
+    def scripts(self, base: str) -> str:
+        sup = sub = ""
+        while self.peek() in ("^", "_"):
+            if self.take() == "^":
+                sup = self.group()
+            else:
+                sub = self.group()
+        if not sup and not sub:
+            return base
+        if sub and base.endswith("Σ</span>"):  # a sum's index sits under it, as in display math
+            return f'<span class="sum">{base}<span class="under">{sub}</span></span>' + (
+                f"<sup>{sup}</sup>" if sup else "")
+        return base + _scripts(sup, sub)
+
+    def atom(self, operand: bool) -> tuple[str, bool]:
+        token = self.take()
+        if token == "{":
+            inner = self.sequence(stop="}")
+            self.take()
+            return inner, True
+        if token in _BINARY:
+            if token == "-" and not operand:
+                return "−", False
+            return _BINARY[token], False
+        if token in ("(", "["):
+            return token, False
+        if token in (")", "]", "'"):
+            return ("′" if token == "'" else token), True
+        if token == r"\frac":
+            return fraction(self.group(), self.group()), True
+        if token == r"\hat":
+            inner = self.group()
+            letter = inner.removeprefix('<i class="v">').removesuffix("</i>")
+            if letter not in _HATS:
+                raise UnsupportedLatex(f"\\hat{{{inner}}}")
+            return f'<i class="v">{_HATS[letter]}</i>', True
+        if token in (r"\operatorname", r"\mathrm"):
+            return self.text_group(), True
+        if token == r"\sum":
+            return '<span class="op">Σ</span>', False
+        if token == r"\left":
+            opening = self.take()
+            inner = self.sequence(stop=r"\right")
+            if self.take() != r"\right":
+                raise UnsupportedLatex("unbalanced \\left")
+            closing = self.take()
+            if 'class="frac"' in inner:
+                return (f'<span class="big">{escape(opening)}</span>{inner}'
+                        f'<span class="big">{escape(closing)}</span>'), True
+            return f"{escape(opening)}{inner}{escape(closing)}", True
+        if token == r"\begin":
+            if self.text_group() != "cases":
+                raise UnsupportedLatex("only the cases environment")
+            return self.cases(), True
+        if token in _SYMBOLS:
+            symbol = _SYMBOLS[token]
+            return symbol, not symbol.startswith(" ")
+        if token in _FUNCTIONS:
+            return _FUNCTIONS[token], True
+        if token.startswith("\\"):
+            raise UnsupportedLatex(token)
+        if token.isalpha():
+            return f'<i class="v">{escape(token)}</i>', True
+        if token.isdigit() or token == ".":
+            return token, True
+        raise UnsupportedLatex(token)
+
+    def cases(self) -> str:
+        rows, row = [], [""]
+        while True:
+            row[-1] += self.sequence()
+            token = self.take()
+            if token == "&":
+                row.append("")
+            elif token == r"\\":
+                rows.append(row)
+                row = [""]
+            elif token == r"\end":
+                self.text_group()
+                rows.append(row)
+                break
+            else:
+                raise UnsupportedLatex(token)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in rows)
+        return f'<span class="brace">{{</span><table class="cases"><tbody>{body}</tbody></table>'
+
+
+@lru_cache(maxsize=4096)
+def latex_html(latex: str) -> str:
+    """The LaTeX subset exgen's formulas use, as HTML text (raises :class:`UnsupportedLatex`)."""
+    parser = _Parser(latex)
+    html = parser.sequence()
+    if parser.peek() is not None:
+        raise UnsupportedLatex(f"unexpected {parser.peek()}")
+    return html
 
 
 # -- names and numbers as HTML -----------------------------------------------------------------

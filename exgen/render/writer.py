@@ -32,7 +32,7 @@ def safe_stem(student_id: str) -> str:
     case-insensitive disk, see :func:`file_stems`) never land on the same file.
     """
     cleaned = _UNSAFE.sub("_", student_id).strip("._-")[:MAX_STEM]
-    if cleaned == student_id and cleaned.lower() not in _WINDOWS_RESERVED:
+    if cleaned and cleaned == student_id and cleaned.lower() not in _WINDOWS_RESERVED:
         return cleaned
     digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:8]
     return f"{cleaned or 'student'}-{digest}"
