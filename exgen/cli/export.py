@@ -1,0 +1,87 @@
+"""``exgen export NAME --to FORMAT --out PATH``: quizzes for Moodle, QTI 2.1 players and Canvas,
+and gradebook CSVs for Canvas and Moodle."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import click
+
+from exgen.cli.common import database, stderr_progress
+from exgen.cli.errors import InputError
+from exgen.export import FORMATS, export_format
+
+
+@click.command(help=f"""Export assignment NAME for a learning-management system.
+
+\b
+Formats:
+""" + "\n".join(f"  {f.name:<14} {f.help}" for f in FORMATS.values()) + """
+
+PATH is the file to write; if it is a directory, NAME-FORMAT.xml/.zip/.csv is written in it.
+""")
+@click.argument("name")
+@click.option("--to", "fmt", required=True, type=click.Choice(list(FORMATS)), metavar="FORMAT",
+              help="One of: " + ", ".join(FORMATS) + ".")
+@click.option("--out", "out", required=True, metavar="PATH", help="File (or directory) to write.")
+@click.pass_obj
+def export(obj, name, fmt, out):
+    from exgen.records import load_assignment
+
+    chosen = export_format(fmt)
+    target = _target(out, name, chosen)
+    with database(obj) as session:
+        record = load_assignment(session, name)
+        results = None
+        if chosen.kind == "grades":
+            from exgen.results import class_results
+
+            results = class_results(session, name)
+    if chosen.kind == "quiz":
+        from exgen.export.quiz import build_quiz
+
+        quiz = build_quiz(record)
+        with stderr_progress(len(record.variants), f"{fmt} export") as bar:
+            data = chosen.write(quiz, progress=bar.update)
+        summary = (f"{len(quiz.exercises)} exercise{'s' if len(quiz.exercises) != 1 else ''}, "
+                   f"{len(quiz.questions)} questions (distinct variants of "
+                   f"{len(record.students)} students), "
+                   f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
+    else:
+        data = chosen.write(record, results)
+        graded = sum(1 for r in results["students"].values() if r.get("submitted"))
+        summary = (f"{len(record.students)} students "
+                   f"({graded} graded, {len(record.students) - graded} without a submission)")
+    _write_atomically(target, data)
+    click.echo(f"{name}: {fmt} export, {summary} -> {target} ({_size(len(data))})")
+
+
+def _target(out: str, name: str, chosen) -> str:
+    if os.path.isdir(out):
+        return os.path.join(out, f"{name}-{chosen.name}{chosen.suffix}")
+    parent = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(parent):
+        raise InputError(f"{out}: cannot write there, the directory {parent} does not exist")
+    return out
+
+
+def _write_atomically(target: str, data: bytes) -> None:
+    """Write next to the target and rename, so a failure never leaves half a file behind."""
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-export-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as e:
+        raise InputError(f"{target}: cannot write the export ({e.strerror})") from None
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 10_000 else f"{n / 1024:.0f} KB" if n < 10_000_000 else f"{n / 1048576:.1f} MB"

@@ -1,0 +1,220 @@
+"""Canvas: a QTI 1.2 zip (``imsmanifest.xml``, ``<id>/<id>.xml``, ``<id>/assessment_meta.xml``)
+in which every student draws one WHOLE variant per exercise.
+
+Canvas draws the questions of a group independently, so a variant cannot be split into one
+question per item: each exercise is a question group (``selection_number`` 1) holding one
+question per distinct variant, and that question holds every blank of the variant:
+
+- several blanks: ``fill_in_multiple_blanks_question``, each blank accepting every string
+  within the grader's tolerance at the precision the worksheet asks (see ``accepted``);
+- a single blank: ``numerical_question`` with the range ``vargte``/``varlte``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.builder import E as HTML
+from lxml.builder import ElementMaker
+
+from exgen.export import accepted
+from exgen.export.content import Dialect, Image, diagram, intro_text, question_body, rounding_text
+from exgen.export.ids import content_id
+from exgen.export.numbers import plain, score_text
+from exgen.export.package import zip_bytes
+from exgen.export.quiz import Question, Quiz
+
+QTI12 = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
+CCCV = "http://canvas.instructure.com/xsd/cccv1p0"
+IMSCC = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+IMSMD = "http://www.imsglobal.org/xsd/imsmd_v1p2"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_LOCATION = f"{{{XSI}}}schemaLocation"
+#: Where Canvas puts the package's files; images are referenced through it.
+FILEBASE = "%24IMS-CC-FILEBASE%24"
+
+T = ElementMaker(namespace=QTI12, nsmap={None: QTI12, "xsi": XSI})
+C = ElementMaker(namespace=CCCV, nsmap={None: CCCV, "xsi": XSI})
+M = ElementMaker(namespace=IMSCC, nsmap={None: IMSCC, "imsmd": IMSMD, "xsi": XSI})
+MD = ElementMaker(namespace=IMSMD)
+
+_MARKER = re.compile(r'<span data-blank="(\d+)"></span>')
+
+
+def blank_id(index: int) -> str:
+    return f"b{index + 1}"
+
+
+def write(quiz: Quiz, progress=None) -> bytes:
+    ident = content_id("A", quiz.ident)
+    images: dict[str, bytes] = {}
+    sections = []
+    for bank in quiz.exercises:
+        items = []
+        for question in bank.questions:
+            picture = diagram(question)
+            images[f"images/{picture.name}"] = picture.svg
+            image = Image(f"{FILEBASE}/images/{picture.name}", picture.alt)
+            items.append(item(quiz, question, bank.points, image))
+            if progress:
+                progress(question.students)
+        sections.append(T.section(
+            T.selection_ordering(T.selection(
+                T.selection_number("1"),
+                T.selection_extension(T.points_per_item(score_text(bank.points))),
+            )),
+            *items,
+            ident=content_id("G", quiz.ident, bank.key), title=f"Exercise {bank.key}",
+        ))
+    assessment = T.questestinterop(T.assessment(
+        T.qtimetadata(_field("cc_maxattempts", "1")),
+        T.section(*sections, ident="root_section"),
+        ident=ident, title=quiz.title,
+    ))
+    assessment.set(SCHEMA_LOCATION, f"{QTI12} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd")
+    files = {
+        "imsmanifest.xml": _xml(manifest(quiz, ident, sorted(images))),
+        # Not indented: a class's accepted strings run to megabytes, half of it indentation.
+        f"{ident}/{ident}.xml": _xml(assessment, pretty=False),
+        f"{ident}/assessment_meta.xml": _xml(assessment_meta(quiz, ident)),
+    }
+    files.update(sorted(images.items()))
+    return zip_bytes(files)
+
+
+def item(quiz: Quiz, question: Question, points: float, image: Image):
+    single = len(question.blanks) == 1
+    strings = None if single else accepted.for_question(question.blanks, quiz.instructions)
+    dialect = Dialect(
+        E=HTML,
+        blank=lambda index, blank: ("in the answer box below" if single
+                                    else HTML.span(**{"data-blank": str(index)})),
+        precision=lambda index, blank: (accepted.requested(blank, quiz.instructions) if single
+                                        else strings[index].precision).label(),
+    )
+    html = question_html(quiz, question, dialect, image)
+    kind = "numerical_question" if single else "fill_in_multiple_blanks_question"
+    metadata = T.itemmetadata(T.qtimetadata(
+        _field("question_type", kind),
+        _field("points_possible", score_text(points)),
+        _field("assessment_question_identifierref", content_id("R", question.ident)),
+    ))
+    material = T.material(T.mattext(html, texttype="text/html"))
+    if single:
+        blank = question.blanks[0]
+        presentation = T.presentation(material, T.response_str(
+            T.render_fib(T.response_label(ident="answer1"), fibtype="Decimal"),
+            ident="response1", rcardinality="Single"))
+        conditions = [T.respcondition(
+            T.conditionvar(T.vargte(plain(blank.low), respident="response1"),
+                           T.varlte(plain(blank.high), respident="response1")),
+            T.setvar("100", action="Set", varname="SCORE"),
+            **{"continue": "No"})]
+    else:
+        presentation = T.presentation(material, *(
+            T.response_lid(
+                T.material(T.mattext(blank_id(i))),
+                T.render_choice(*(
+                    T.response_label(T.material(T.mattext(text, texttype="text/plain")),
+                                     ident=answer_id(i, n))
+                    for n, text in enumerate(strings[i].strings))),
+                ident=f"response_{blank_id(i)}")
+            for i in range(len(question.blanks))))
+        # Like Canvas's own export: one condition per blank, naming its first answer; Canvas
+        # takes every answer listed under a blank as correct.
+        share = f"{100 / len(question.blanks):.2f}"
+        conditions = [
+            T.respcondition(T.conditionvar(T.varequal(answer_id(i, 0), respident=f"response_{blank_id(i)}")),
+                            T.setvar(share, varname="SCORE", action="Add"))
+            for i in range(len(question.blanks))
+        ]
+    return T.item(
+        metadata, presentation,
+        T.resprocessing(T.outcomes(T.decvar(maxvalue="100", minvalue="0", varname="SCORE",
+                                            vartype="Decimal")), *conditions),
+        ident=question.ident, title=f"{question.exercise} variant {question.code}",
+    )
+
+
+def answer_id(blank: int, n: int) -> str:
+    """Numeric, like Canvas's own answer ids (its importer keeps numeric ids and draws random
+    ones for the rest); unique within the question."""
+    return str(10_000 * (blank + 1) + n)
+
+
+def question_html(quiz: Quiz, question: Question, dialect: Dialect, image: Image) -> str:
+    """The question text. ``[name]`` is Canvas's blank syntax, so every bracket of the text (the
+    items' own, ``W1[1,2]``, or a title's) is written as a character reference; only the
+    blanks are real ``[b1]`` references."""
+    body = question_body(quiz, question, dialect, image)
+    html = "".join(etree.tostring(part, method="html", encoding="unicode") for part in body)
+    html = html.replace("[", "&#91;").replace("]", "&#93;")
+    return _MARKER.sub(lambda m: f"[{blank_id(int(m.group(1)))}]", html)
+
+
+def assessment_meta(quiz: Quiz, ident: str):
+    description = etree.tostring(HTML.div(
+        HTML.p(f"{quiz.title}: every student gets one variant of each exercise."),
+        HTML.p(rounding_text(quiz) + " Type the number rounded as asked next to each blank."),
+    ), method="html", encoding="unicode")
+    points = score_text(quiz.points)
+    meta = C.quiz(
+        C.title(quiz.title),
+        C.description(description),
+        C.shuffle_answers("false"),
+        C.scoring_policy("keep_highest"),
+        C.quiz_type("assignment"),
+        C.points_possible(points),
+        C.show_correct_answers("false"),
+        C.anonymous_submissions("false"),
+        C.allowed_attempts("1"),
+        C.one_question_at_a_time("false"),
+        C.cant_go_back("false"),
+        C.available("false"),
+        C.assignment(
+            C.title(quiz.title),
+            C.workflow_state("unpublished"),
+            C.quiz_identifierref(ident),
+            C.points_possible(points),
+            C.grading_type("points"),
+            C.submission_types("online_quiz"),
+            identifier=content_id("N", ident),
+        ),
+        C.assignment_group_identifierref(content_id("P", ident)),
+        identifier=ident,
+    )
+    meta.set(SCHEMA_LOCATION, f"{CCCV} https://canvas.instructure.com/xsd/cccv1p0.xsd")
+    return meta
+
+
+def manifest(quiz: Quiz, ident: str, images: list[str]):
+    meta_ident = content_id("D", ident)
+    root = M.manifest(
+        M.metadata(
+            M.schema("IMS Content"), M.schemaversion("1.1.3"),
+            MD.lom(MD.general(MD.title(MD.string(quiz.title)))),
+        ),
+        M.organizations(),
+        M.resources(
+            M.resource(M.file(href=f"{ident}/{ident}.xml"), M.dependency(identifierref=meta_ident),
+                       identifier=ident, type="imsqti_xmlv1p2"),
+            M.resource(M.file(href=f"{ident}/assessment_meta.xml"), identifier=meta_ident,
+                       type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
+                       href=f"{ident}/assessment_meta.xml"),
+            *(M.resource(M.file(href=path), identifier=content_id("F", path),
+                         type="webcontent", href=path) for path in images),
+        ),
+        identifier=content_id("M", ident),
+    )
+    root.set(SCHEMA_LOCATION, f"{IMSCC} http://www.imsglobal.org/xsd/imscp_v1p1.xsd "
+                              f"{IMSMD} http://www.imsglobal.org/xsd/imsmd_v1p2p2.xsd")
+    return root
+
+
+def _field(label: str, entry: str):
+    return T.qtimetadatafield(T.fieldlabel(label), T.fieldentry(entry))
+
+
+def _xml(element, pretty: bool = True) -> bytes:
+    return etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)

@@ -1,0 +1,171 @@
+"""The text of one question, the same in every LMS: who it is for, the given values as a table,
+the network diagram, how to round, and a table with one blank per asked item.
+
+Each format supplies its own element maker (plain HTML for Moodle and Canvas, the QTI
+namespace for QTI 2.1), its blank (a cloze code, a ``[b1]`` placeholder, an interaction) and
+where the diagram lives. Everything is built as elements, so text is escaped by the serializer,
+never by hand; the table uses only what QTI's XHTML subset allows (no ``style`` unless asked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from exgen.activations import ACTIVATIONS
+from exgen.export.ids import content_id
+from exgen.export.quiz import Blank, Question, Quiz
+from exgen.graph import build_graph
+from exgen.losses import LOSSES
+from exgen.names import text_name
+from exgen.numbers import exact_string
+from exgen.worked import STAGE_TITLES
+
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+    width: str | None = None
+    height: str | None = None
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one format writes the shared content."""
+
+    E: object  # an lxml ElementMaker
+    blank: Callable[[int, Blank], object]  # (0-based index, blank) -> element or text
+    precision: Callable[[int, Blank], str]  # what the student is asked to round to
+    styled: bool = True  # inline CSS allowed (HTML) or not (QTI)
+    label: Callable[[str], str] | None = None  # item -> text; default: pretty item name
+
+
+def pretty_item(item: str) -> str:
+    """``dL/dW1[1,2]`` -> ``∂L/∂W1[1,2]`` (the answer-sheet name, as a worksheet prints it)."""
+    name, bracket, rest = item.partition("[")
+    return text_name(name) + bracket + rest
+
+
+def number(value) -> str:
+    return exact_string(value).replace("-", MINUS)
+
+
+def intro_text(quiz: Quiz, question: Question) -> str:
+    return f"{quiz.title}: exercise {question.exercise}, variant {question.code}"
+
+
+def rounding_text(quiz: Quiz) -> str:
+    i = quiz.instructions
+    return (f"Give each result to {i.significant_figures} significant figures and each updated "
+            f"weight and bias to {i.parameter_decimals} decimals, as a decimal number with a "
+            "decimal point (e.g. 0.8249 or -1.25).")
+
+
+def question_body(quiz: Quiz, question: Question, dialect: Dialect, image: Image | None) -> list:
+    """The question's content as a list of block elements."""
+    E = dialect.E
+    parts = [
+        E.p(E.strong(intro_text(quiz, question))),
+        E.p("One step of gradient descent on the network below: compute the forward pass, the "
+            "loss, the gradients by backpropagation and the updated parameters."),
+    ]
+    if image is not None:
+        attrs = {"src": image.src, "alt": image.alt}
+        if image.width:
+            attrs["width"], attrs["height"] = image.width, image.height
+        parts.append(E.p(E.img(**attrs)))
+    parts.append(given_table(question, dialect))
+    parts.append(E.p(rounding_text(quiz)))
+    parts.append(answer_table(question, dialect))
+    return [E.div(*parts, **{"class": "exgen-question"})]
+
+
+def given_table(question: Question, dialect: Dialect):
+    E, spec = dialect.E, question.spec
+    arch = spec.architecture
+    graph = build_graph(arch)
+    values = spec.given_values()
+
+    def show(name):
+        return _array(dialect, graph.nested(name, values, number))
+
+    batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
+    rows = [(f"Input x{batch}", show("x")), ("Target y", show("y"))]
+    for l, layer in enumerate(arch.layers, 1):
+        act = ACTIVATIONS[layer.activation]
+        role = "output layer" if l == arch.depth else "hidden layer"
+        units = f"{layer.size} unit{'s' if layer.size > 1 else ''}"
+        definition = act.definition
+        if layer.negative_slope is not None:
+            definition += f", s = {number(layer.negative_slope)}"
+        rows.append((f"Layer {l} ({role}, {units}): activation", f"{act.label}: {definition}"))
+        rows.append((f"W{l} (row j: weights into unit j)", show(f"W{l}")))
+        rows.append((f"b{l}", show(f"b{l}")))
+    loss = LOSSES[arch.loss]
+    averaged = ", averaged over the batch" if arch.batch_size else ""
+    rows.append(("Loss", f"{loss.label}: {loss.definition}{averaged}"))
+    rows.append(("Learning rate η", show("learning_rate")))
+    body = [E.tr(E.th(head, **_style(dialect, "text-align:left;padding:2px 8px 2px 0;font-weight:normal")),
+                 E.td(cell)) for head, cell in rows]
+    return E.table(E.tbody(*body), **{"class": "exgen-given"})
+
+
+def answer_table(question: Question, dialect: Dialect):
+    E = dialect.E
+    graph = build_graph(question.spec.architecture)
+    label = dialect.label or pretty_item
+    cell_style = _style(dialect, "padding:2px 8px 2px 0")
+    rows = [E.tr(E.th("Quantity", **cell_style), E.th("Your answer", **cell_style),
+                 E.th("Round to", **cell_style))]
+    stage = None
+    for index, blank in enumerate(question.blanks):
+        step_stage = graph.step_of[blank.item.split("[", 1)[0]].stage
+        if step_stage != stage:
+            stage = step_stage
+            rows.append(E.tr(E.th(STAGE_TITLES[stage], colspan="3",
+                                  **_style(dialect, "text-align:left;padding-top:6px"))))
+        rows.append(E.tr(E.td(label(blank.item), **cell_style),
+                         E.td(dialect.blank(index, blank), **cell_style),
+                         E.td(dialect.precision(index, blank),
+                              **_style(dialect, "padding:2px 8px 2px 0;white-space:nowrap"))))
+    return E.table(E.tbody(*rows), **{"class": "exgen-answers"})
+
+
+def _array(dialect: Dialect, nested):
+    """A scalar as text; a vector as one row; a matrix (or a batch) as rows of cells."""
+    if not isinstance(nested, list):
+        return nested
+    E = dialect.E
+    rows = nested if isinstance(nested[0], list) else [nested]
+    bracket = _style(dialect, "border-left:1px solid #444;border-right:1px solid #444;"
+                              "border-collapse:separate;display:inline-table")
+    cell = _style(dialect, "padding:0 6px;text-align:right")
+    return E.table(E.tbody(*(E.tr(*(E.td(v, **cell) for v in row)) for row in rows)),
+                   **{"class": "exgen-matrix", **bracket})
+
+
+def _style(dialect: Dialect, css: str) -> dict:
+    return {"style": css} if dialect.styled else {}
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The question's network as an SVG file, named by its content."""
+
+    name: str
+    svg: bytes
+    alt: str
+
+
+def diagram(question: Question) -> Diagram:
+    from exgen.render.diagram import network_svg
+
+    svg = network_svg(question.spec).encode("utf-8")
+    arch = question.spec.architecture
+    sizes = "-".join(str(n) for n in [arch.input_size] + [layer.size for layer in arch.layers])
+    alt = (f"Diagram of the {sizes} network with its weights and biases "
+           "(the same values as in the table below)")
+    return Diagram(f"network-{content_id('', svg.decode('utf-8'), length=16)}.svg", svg, alt)
