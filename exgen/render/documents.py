@@ -122,7 +122,7 @@ def _given(solution) -> list[Given]:
     for l, layer in enumerate(arch.layers, 1):
         role = "output layer" if l == arch.depth else f"layer {l}"
         out.append(Given(Markup(f"Weights {html_name(f'W{l}')}"), Markup(vector_html(_numbers(solution, f"W{l}"))),
-                         f"{role}; row j holds the weights into unit j"))
+                         f"{role}; row j: weights into unit j"))
         out.append(Given(Markup(f"Bias {html_name(f'b{l}')}"), Markup(vector_html(_numbers(solution, f"b{l}"))), role))
     out.append(Given(Markup("Target ") + Markup(html_name("y")), Markup(vector_html(_numbers(solution, "y"))), note))
     out.append(Given(Markup(f"Learning rate {html_name('learning_rate')}"),
