@@ -45,18 +45,17 @@ def grade(ctx, name, sheet_file):
         with stderr_progress(len(sheet.rows), "grading") as bar:
             summary = grade_sheet(session, name, sheet, progress=bar.update)
     # the transaction is committed: only now report and choose the exit status
-    err = click.get_text_stream("stderr")
     if summary.ignored_columns:
-        click.echo(f"note: columns ignored (not items of {name}): {', '.join(summary.ignored_columns)}", file=err)
+        click.echo(f"note: columns ignored (not items of {name}): {', '.join(summary.ignored_columns)}", err=True)
     if summary.missing_columns:
         shown = ", ".join(summary.missing_columns[:8]) + (" ..." if len(summary.missing_columns) > 8 else "")
         click.echo(f"note: {len(summary.missing_columns)} items have no column and count as missing: {shown}",
-                   file=err)
+                   err=True)
     for line, ref, problem in summary.rejected[:MAX_LISTED]:
         who = f" ({ref})" if ref and ref not in problem else ""
-        click.echo(f"{sheet_file}: line {line}{who}: rejected: {problem}", file=err)
+        click.echo(f"{sheet_file}: line {line}{who}: rejected: {problem}", err=True)
     if len(summary.rejected) > MAX_LISTED:
-        click.echo(f"... and {len(summary.rejected) - MAX_LISTED} more rejected rows", file=err)
+        click.echo(f"... and {len(summary.rejected) - MAX_LISTED} more rejected rows", err=True)
     click.echo(summary.line())
     if summary.rejected:
         ctx.exit(1)

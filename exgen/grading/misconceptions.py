@@ -238,13 +238,10 @@ def _explain_weight_gradients(graph, key):
             f"{text_name(key[0])} = W{l + 1}ᵀ · {dz}")
 
 
+#: In order of how often teachers meet them: when two explain a value equally well, the first wins.
 MISCONCEPTIONS: tuple[Misconception, ...] = (
     Misconception("forgotten_activation_derivative", "activation derivative left out",
                   (_no_derivative,), _explain_no_derivative),
-    Misconception("weight_gradients_for_delta", "weight gradients used in place of δ",
-                  (_weight_gradients(True), _weight_gradients(False)), _explain_weight_gradients),
-    Misconception("transposed_weights", "transposed weight matrix", (_transposed,), _explain_transposed),
-    Misconception("z_for_a", "z used in place of a", (_z_for_a,), _explain_z_for_a),
     Misconception("squared_error_factor_2", "factor 2 of (half) squared error",
                   (_factor(2.0), _factor(0.5)), _explain_factor),
     Misconception("update_sign", "update with the wrong sign", (_update("sign"),), _explain_update("sign")),
@@ -252,6 +249,10 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
                   _explain_update("none")),
     Misconception("learning_rate_omitted", "learning rate left out", (_update("no_learning_rate"),),
                   _explain_update("no_learning_rate")),
+    Misconception("weight_gradients_for_delta", "weight gradients used in place of δ",
+                  (_weight_gradients(True), _weight_gradients(False)), _explain_weight_gradients),
+    Misconception("transposed_weights", "transposed weight matrix", (_transposed,), _explain_transposed),
+    Misconception("z_for_a", "z used in place of a", (_z_for_a,), _explain_z_for_a),
 )
 BY_NAME = {m.name: m for m in MISCONCEPTIONS}
 

@@ -1,0 +1,333 @@
+"""A simulated class graded end to end (answer-sheet → grade → results), on SQLite and
+PostgreSQL: exact answers, hand-rounded to 3 and 4 significant figures, a slip early in the
+chain, each misconception, a skipped update, blanks and junk cells — with the expected status of
+every item worked out independently (tests/grading_class.py). Also: regrade after the grading
+settings change, idempotence, later submissions, rejected rows, a crash in the middle of a file,
+and two graders at once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from exgen.cli import cli
+from exgen.db.models import ItemResult, Submission
+from exgen.db.session import session_scope
+from exgen.records import load_assignment
+from grading_class import WAYS, answers_and_expectations
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+ROOT = Path(__file__).parents[1]
+
+
+def run(url, *args, code=0):
+    result = CliRunner().invoke(cli, ["--db", url, *args])
+    assert result.exit_code == code, result.output
+    if code == 2:
+        assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    return result
+
+
+def setup_class(url, tmp_path, per_way=2, extra=""):
+    """Assign hw3 to a class with ``per_way`` students for each way of working."""
+    ways = [way for way in WAYS for _ in range(per_way)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n" + "".join(f"s{n:03d},{way} {n}\n" for n, way in enumerate(ways)))
+    definition = tmp_path / "hw3.toml"
+    definition.write_text((EXAMPLES / "hw3.toml").read_text() + extra)
+    run(url, "assign", str(definition), "--roster", str(roster))
+    return {f"s{n:03d}": way for n, way in enumerate(ways)}, definition
+
+
+def fill_sheet(url, tmp_path, who, name="answers.csv", students=None):
+    """The answer sheet written by exgen, filled in by the simulated students; returns the
+    path and the expected (status, misconception) of every item of every student."""
+    blank = tmp_path / "blank.csv"
+    run(url, "answer-sheet", "hw3", "--out", str(blank))
+    header, *rows = list(csv.reader(blank.open(newline="")))
+    with session_scope(url) as session:
+        record = load_assignment(session, "hw3")
+    expected: dict = {}
+    filled = [header]
+    for row in rows:
+        sid = row[0]
+        if students is not None and sid not in students:
+            continue
+        cells = {}
+        for exercise in ("q1", "q2"):
+            variant = record.variant(sid, exercise)
+            student = WAYS[who[sid]](variant.solution.graph)
+            written, wanted = answers_and_expectations(variant, student)
+            for item in written:
+                cells[f"{exercise}.{item}"] = written[item]
+                expected[sid, f"{exercise}.{item}"] = wanted[item]
+        filled.append([sid] + [cells[item] for item in header[1:]])
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(filled)
+    return path, expected
+
+
+def results(url):
+    return json.loads(run(url, "results", "hw3", "--json").stdout)
+
+
+def counts(url):
+    with session_scope(url) as session:
+        return (session.scalar(select(func.count(Submission.id))),
+                session.scalar(select(func.count(ItemResult.id))),
+                session.scalar(select(func.count(Submission.id)).where(Submission.current.is_(True))))
+
+
+def test_simulated_class_gets_the_expected_status_on_every_item(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path)
+    sheet, expected = fill_sheet(database_url, tmp_path, who)
+    out = run(database_url, "grade", "hw3", str(sheet))
+    assert f"hw3: {len(who)} students graded ({len(expected)} answers)" in out.stdout
+    assert "0 rows rejected" in out.stdout
+
+    got = results(database_url)["students"]
+    mismatches = []
+    statuses = set()
+    for (sid, item), (status, misconception) in expected.items():
+        verdict = got[sid]["items"][item]
+        statuses.add(status)
+        seen = (verdict["status"], verdict["misconception"] if misconception else "")
+        if seen != (status, misconception):
+            mismatches.append((sid, who[sid], item, (status, misconception), seen, verdict["submitted"]))
+    assert mismatches == []
+    assert statuses == {"correct", "follow_through", "incorrect", "missing", "invalid"}
+
+    for sid, way in who.items():
+        student = got[sid]
+        # the score is the sum of the items' shares: full credit for correct and follow-through
+        total = sum(v["max_score"] for v in student["items"].values()
+                    if v["status"] in ("correct", "follow_through"))
+        assert student["score"] == pytest.approx(total)
+        if way in ("exact", "rounds_4", "rounds_3"):  # honest hand work loses nothing
+            assert student["score"] == pytest.approx(student["max_score"])
+        for verdict in student["items"].values():
+            if verdict["status"] == "invalid":
+                assert verdict["feedback"]  # the reason, in words
+            if verdict["status"] == "follow_through":
+                assert verdict["feedback"].startswith("follows correctly from your wrong answer to")
+
+
+def test_regrade_after_the_grading_settings_change(database_url, tmp_path):
+    who, definition = setup_class(database_url, tmp_path, per_way=1)
+    sheet, expected = fill_sheet(database_url, tmp_path, who)
+    run(database_url, "grade", "hw3", str(sheet))
+    before = results(database_url)["students"]
+    stored = counts(database_url)
+
+    definition.write_text(definition.read_text() + "\n[grading]\nfollow_through_credit = 0.5\n")
+    run(database_url, "assign", str(definition), "--roster", str(tmp_path / "roster.csv"))
+    out = run(database_url, "regrade", "hw3").stdout
+    after = results(database_url)["students"]
+    changed = 0
+    for sid in who:
+        for item, verdict in after[sid]["items"].items():
+            old = before[sid]["items"][item]
+            assert verdict["status"] == old["status"]
+            share = 0.5 if verdict["status"] == "follow_through" else 1.0 if verdict["status"] == "correct" else 0.0
+            assert verdict["score"] == pytest.approx(share * verdict["max_score"])
+        changed += after[sid]["score"] != pytest.approx(before[sid]["score"])
+    assert changed and f"{changed} scores changed" in out
+    assert counts(database_url) == stored  # re-marked in place: nothing added, nothing lost
+
+    run(database_url, "regrade", "hw3")  # again: the same marks
+    assert results(database_url)["students"] == after
+
+
+def test_grading_the_same_file_twice_changes_nothing(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    run(database_url, "grade", "hw3", str(sheet))
+    first, stored = results(database_url), counts(database_url)
+    out = run(database_url, "grade", "hw3", str(sheet)).stdout
+    assert "was graded before; nothing changed" in out
+    assert results(database_url) == first and counts(database_url) == stored
+
+
+def test_a_later_submission_supersedes_the_earlier_one_and_both_are_kept(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    first, _ = fill_sheet(database_url, tmp_path, who, "first.csv")
+    run(database_url, "grade", "hw3", str(first))
+    before = results(database_url)["students"]
+
+    # s001 (hand-rounded, full marks) hands in again, this time with the slip
+    assert who["s001"] == "rounds_4"
+    second, expected = fill_sheet(database_url, tmp_path, {**who, "s001": "slip"}, "second.csv", students={"s001"})
+    out = run(database_url, "grade", "hw3", str(second)).stdout
+    assert "1 earlier submissions superseded" in out
+    after = results(database_url)["students"]
+    assert after["s001"]["score"] < before["s001"]["score"]
+    assert {item: v["status"] for item, v in after["s001"]["items"].items()} == {
+        item: status for (sid, item), (status, _) in expected.items() if sid == "s001"}
+    assert {sid: s for sid, s in after.items() if sid != "s001"} == \
+        {sid: s for sid, s in before.items() if sid != "s001"}
+    with session_scope(database_url) as session:
+        flags = session.scalars(select(Submission.current).where(Submission.student_ref == "s001")).all()
+        assert sorted(flags) == [False, True]  # both kept, the later one counts
+
+
+def test_rejected_rows_are_stored_raw_and_reported_by_line(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    lines = sheet.read_text().splitlines()
+    header_cells = next(csv.reader([lines[0]]))
+    extra = [
+        "s999," + ",".join(["0.5"] * (len(header_cells) - 1)),  # not on the roster
+        ",0.5",  # no student id
+        "s002," + ",".join(["1"] * (len(header_cells) + 2)),  # too many cells
+        '"s003,0.5',  # broken quoting swallows the rest of the file
+    ]
+    sheet.write_text("\n".join(lines + extra) + "\n")
+    result = run(database_url, "grade", "hw3", str(sheet), code=1)
+    first_extra = len(lines) + 1
+    assert f"line {first_extra}: rejected: unknown student 's999'" in result.stderr
+    assert f"line {first_extra + 1}: rejected: no student id" in result.stderr
+    assert f"line {first_extra + 2} (s002): rejected: {len(header_cells) + 3} cells but the header has" in result.stderr
+    assert f"line {first_extra + 3}: rejected: not valid CSV" in result.stderr
+    assert "4 rows rejected" in result.stdout
+    with session_scope(database_url) as session:
+        stored = {s.line: s for s in session.scalars(select(Submission).where(Submission.status == "rejected"))}
+        assert sorted(stored) == [first_extra, first_extra + 1, first_extra + 2, first_extra + 3]
+        for n, text in enumerate(extra):
+            assert stored[first_extra + n].raw == text  # kept exactly as written
+        assert stored[first_extra].student_ref == "s999" and stored[first_extra].student_pk is None
+    # the other students were graded as usual
+    assert all(results(database_url)["students"][sid]["submitted"] for sid in who)
+
+
+def test_a_crash_in_the_middle_of_a_file_leaves_the_database_as_before(database_url, tmp_path, monkeypatch):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    first, _ = fill_sheet(database_url, tmp_path, who, "first.csv")
+    run(database_url, "grade", "hw3", str(first))
+    before, stored = results(database_url), counts(database_url)
+    second, _ = fill_sheet(database_url, tmp_path, {sid: "slip" for sid in who}, "second.csv")
+
+    from exgen.grading import store
+
+    monkeypatch.setattr(store, "CHUNK", 3)  # several chunks are written before the crash
+    calls = {"n": 0}
+    judge = store.Grader.judge
+
+    def crashing(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the file
+        return judge(self, *args)
+
+    monkeypatch.setattr(store.Grader, "judge", crashing)
+    result = CliRunner().invoke(cli, ["--db", database_url, "grade", "hw3", str(second)])
+    assert result.exit_code != 0 and calls["n"] == 8
+    assert counts(database_url) == stored
+    assert results(database_url) == before
+
+    monkeypatch.setattr(store.Grader, "judge", judge)
+    run(database_url, "grade", "hw3", str(second))  # and the same file grades fine afterwards
+    assert counts(database_url)[0] == stored[0] + len(who)
+
+
+def _grade_process(url, sheet):
+    env = {**os.environ, "EXGEN_DATABASE_URL": url}
+    return subprocess.Popen([sys.executable, "-m", "exgen", "grade", "hw3", str(sheet)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_killed_grader_leaves_all_or_nothing(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=8)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    stored = counts(database_url)
+    process = _grade_process(database_url, sheet)
+    time.sleep(1.5)  # python start-up and imports take most of this: usually mid-way or before
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    from exgen.db.session import dispose_all
+
+    dispose_all()
+    after = counts(database_url)
+    assert after in (stored, (len(who), len(who) * 42, len(who)))
+
+
+def test_two_graders_at_once_lose_nothing_and_double_count_nothing(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=2)
+    ids = sorted(who)
+    half = set(ids[: len(ids) // 2 + 3])  # the files overlap in three students
+    a, _ = fill_sheet(database_url, tmp_path, who, "a.csv", students=half)
+    b, _ = fill_sheet(database_url, tmp_path, {sid: "slip" for sid in who}, "b.csv",
+                      students=set(ids) - half | set(ids[len(ids) // 2: len(ids) // 2 + 3]))
+    processes = [_grade_process(database_url, a), _grade_process(database_url, b), _grade_process(database_url, a)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    rows_a = len(a.read_text().splitlines()) - 1
+    rows_b = len(b.read_text().splitlines()) - 1
+    with session_scope(database_url) as session:
+        submissions = session.scalars(select(Submission)).all()
+        assert len(submissions) == rows_a + rows_b  # file a twice at once: stored once
+        current = [s.student_ref for s in submissions if s.current]
+        assert sorted(current) == ids  # exactly one current submission per student
+        per_submission = dict(session.execute(
+            select(ItemResult.submission_id, func.count(ItemResult.id)).group_by(ItemResult.submission_id)).all())
+        assert set(per_submission.values()) == {42} and len(per_submission) == len(submissions)
+    assert sum(1 for out, _ in outputs if "was graded before" in out) == 1
+
+
+def test_bad_files_stop_with_exit_status_2_and_store_nothing(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    text = sheet.read_text()
+    cases = {
+        "typo.csv": (text.replace("q2.yhat[1]", "q2.yhat[2]", 1), "'q2.yhat[2]' is not an item of this assignment"),
+        "twice.csv": (text.replace("q2.yhat[1]", "q2.z2[1]", 1), "appears twice"),
+        "noid.csv": (text.replace("student_id", "matrikel", 1), "no student_id column"),
+        "empty.csv": ("", "the file is empty"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_text(content)
+        result = run(database_url, "grade", "hw3", str(path), code=2)
+        assert message in result.output, name
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(text.replace("s001", "s00é", 1).encode("latin-1"))
+    assert "line 3, column 4: not UTF-8 text" in run(database_url, "grade", "hw3", str(latin1), code=2).output
+    assert "no such file" in run(database_url, "grade", "hw3", str(tmp_path / "nope.csv"), code=2).output
+    assert "no assignment named 'hw4'" in run(database_url, "grade", "hw4", str(sheet), code=2).output
+    assert counts(database_url) == (0, 0, 0)
+
+
+def _comma(cell: str) -> str:
+    """A decimal comma; "1,234" would be ambiguous (tested elsewhere), so write "1,2340"."""
+    whole, point, fraction = cell.partition(".")
+    if point and len(fraction) == 3 and whole.lstrip("-") not in ("0", ""):
+        fraction += "0"
+    return whole + ("," + fraction if point else "")
+
+
+def test_a_spreadsheet_round_trip_still_grades(database_url, tmp_path):
+    """European Excel: ';' separators, decimal commas, a BOM, CRLF, an extra name column."""
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, expected = fill_sheet(database_url, tmp_path, who)
+    rows = list(csv.reader(sheet.open(newline="")))
+    rows = [[rows[0][0], "name", *rows[0][1:]]] + [[r[0], "Someone", *map(_comma, r[1:])] for r in rows[1:]]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    european = tmp_path / "european.csv"
+    european.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    result = run(database_url, "grade", "hw3", str(european))
+    assert "columns ignored (not items of hw3): name" in result.stderr
+    got = results(database_url)["students"]
+    assert {key: got[key[0]]["items"][key[1]]["status"] for key in expected} == \
+        {key: status for key, (status, _) in expected.items()}
