@@ -247,12 +247,14 @@ def _grade_process(url, sheet):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_killed_grader_leaves_all_or_nothing(database_url, tmp_path):
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.15])
+def test_a_killed_grader_leaves_all_or_nothing(database_url, tmp_path, delay):
     who, _ = setup_class(database_url, tmp_path, per_way=8)
     sheet, _ = fill_sheet(database_url, tmp_path, who)
     stored = counts(database_url)
     process = _grade_process(database_url, sheet)
-    time.sleep(1.5)  # python start-up and imports take most of this: usually mid-way or before
+    assert process.stderr.readline().strip() == "grading"  # the progress bar: rows are being graded
+    time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()
     from exgen.db.session import dispose_all
