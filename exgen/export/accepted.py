@@ -77,7 +77,7 @@ def for_question(blanks, instructions: Instructions) -> list[Accepted]:
 def accepted(blank: Blank, precision: Precision) -> Accepted:
     grid = grid_strings(blank, precision)
     out: dict[str, None] = {}
-    nearest = min(grid, key=lambda s: (abs(Decimal(s) - Decimal(blank.value)), s)) if grid else None
+    nearest = min(grid, key=lambda s: (abs(float(s) - blank.value), s)) if grid else None
     if nearest is not None:
         out[nearest] = None
         out.setdefault(_stripped(nearest), None)
