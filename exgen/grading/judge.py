@@ -201,12 +201,14 @@ class Marker:
         own inputs and clearly different from the right computation."""
         right = recomputed if recomputed is not None else self.exact[key]
         implied = tuple(k for k in self.ancestors[key] if k not in answered)
-        for misconception, alternative in candidates(self.graph, key, chain, implied, ARITHMETIC):
+        for misconception, alternative, where in candidates(self.graph, key, chain, implied, ARITHMETIC):
             if not math.isfinite(alternative) or self.close(alternative, right, key):
                 continue
             if self.close(value, alternative, key):
                 verdict.misconception = misconception.name
-                verdict.feedback = misconception.feedback(self.graph, key)
+                verdict.feedback = misconception.feedback(self.graph, where)
+                if where != key:
+                    verdict.feedback += f" (in {self.graph.item(where)}, which was not written down)"
                 return
 
 

@@ -269,7 +269,8 @@ def _applies_upstream(graph: StepGraph, misconception: str, variant: int, keys: 
 
 
 def candidates(graph: StepGraph, key: tuple, values: dict, implied: tuple, arithmetic):
-    """(misconception, value) pairs: what the cell would be under each misconception.
+    """(misconception, value, where) triples: what the cell would be under each misconception,
+    and the cell where the misconception acts (``key`` itself, or an unwritten cell upstream).
 
     ``values`` holds the student's chain (their answers, and what those imply for every cell
     they did not write); ``implied`` lists, in graph order, the unwritten cells upstream of
@@ -293,4 +294,4 @@ def candidates(graph: StepGraph, key: tuple, values: dict, implied: tuple, arith
                 value = (here or graph.cell_of[key].compute)(changed, arithmetic)
             except (ArithmeticError, ValueError):
                 continue
-            yield misconception, value
+            yield misconception, value, key if here is not None else upstream[0]
