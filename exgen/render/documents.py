@@ -107,7 +107,8 @@ def _describe(arch) -> str:
         acts = ", ".join(ACTIVATIONS[layer.activation].label for layer in arch.layers)
         shape = f"A {sizes} network ({acts})"
     batch = f", a mini-batch of {arch.batch_size} samples" if arch.batch_size else ""
-    return f"{shape}, {LOSSES[arch.loss].label} loss{batch}."
+    return (f"{shape}, {LOSSES[arch.loss].label} loss{batch}. "
+            "Row j of a weight matrix holds the weights into unit j.")
 
 
 def _numbers(solution, name: str):
@@ -122,7 +123,7 @@ def _given(solution) -> list[Given]:
     for l, layer in enumerate(arch.layers, 1):
         role = "output layer" if l == arch.depth else f"layer {l}"
         out.append(Given(Markup(f"Weights {html_name(f'W{l}')}"), Markup(vector_html(_numbers(solution, f"W{l}"))),
-                         f"{role}; row j: weights into unit j"))
+                         role))
         out.append(Given(Markup(f"Bias {html_name(f'b{l}')}"), Markup(vector_html(_numbers(solution, f"b{l}"))), role))
     out.append(Given(Markup("Target ") + Markup(html_name("y")), Markup(vector_html(_numbers(solution, "y"))), note))
     out.append(Given(Markup(f"Learning rate {html_name('learning_rate')}"),

@@ -298,7 +298,7 @@ def html_number(text: str) -> str:
     if "E" in text:
         mantissa, _, exponent = text.partition("E")
         return f"{html_number(mantissa)} × 10<sup>{int(exponent)}</sup>".replace("-", "−")
-    return f'<span class="n">{text.replace("-", "−")}</span>'
+    return text.replace("-", "−")
 
 
 class HtmlNotation(LatexNotation):
@@ -356,7 +356,13 @@ def vector_html(values: list) -> str:
         rows = values
     else:
         rows = [[v] for v in values]
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html_number(v)}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f'<table class="matrix"><tbody>{body}</tbody></table>'
+    # The brackets are two narrow cells spanning every row, with three borders each: cheaper
+    # to lay out than positioned ::before/::after brackets (profiled: ~0.1 s per worksheet).
+    span = len(rows)
+    body = []
+    for r, row in enumerate(rows):
+        cells = "".join(f"<td>{html_number(v)}</td>" for v in row)
+        if r == 0:
+            cells = f'<td class="lb" rowspan="{span}"></td>{cells}<td class="rb" rowspan="{span}"></td>'
+        body.append(f"<tr>{cells}</tr>")
+    return f'<table class="matrix"><tbody>{"".join(body)}</tbody></table>'
