@@ -208,7 +208,7 @@ class Marker:
                 verdict.misconception = misconception.name
                 verdict.feedback = misconception.feedback(self.graph, where)
                 if where != key:
-                    verdict.feedback += f" (in {self.graph.item(where)}, which was not written down)"
+                    verdict.feedback += f" (in {self.graph.item(where)}, which you did not write down)"
                 return
 
 

@@ -86,8 +86,8 @@ def _explain_no_derivative(graph, key):
     l = _layer(key[0], "dL/dz")
     act = ACTIVATIONS[_activation(graph, l)]
     g = "dL/dyhat" if l == graph.architecture.depth else f"dL/da{l}"
-    return (f"this is {text_name(g)} itself: the derivative of the {act.label} activation was left "
-            f"out ({text_name(key[0])} = {text_name(g)} · f'(z{l}), with {act.derivative})")
+    return (f"the derivative of the {act.label} activation was left out: "
+            f"{text_name(key[0])} = {text_name(g)} · f'(z{l}), with {act.derivative}")
 
 
 # -- the gradient-descent step ------------------------------------------------------------------
