@@ -1,0 +1,95 @@
+"""Benchmark: `exgen export` for a class (default 200 students × the 2 exercises of hw3).
+
+Runs, side by side in one run:
+  1. the baseline: what `exgen variants --json` does in-process (load the assignment from
+     SQLite, every variant's spec and answers as JSON) — the cost of just reading and writing
+     the variants out;
+  2. each quiz format in-process (load + build the quiz + write the file);
+  3. each format end to end with `exgen export` (process start included);
+and the size of each file, with the Canvas accepted-string counts (the one output whose size
+grows with the tolerance). Prints seconds, ms per variant and the ratio to the baseline.
+
+    python bench/export.py [N]
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import best_of  # noqa: E402
+from exgen.assignment import parse_assignment  # noqa: E402
+from exgen.db.session import session_scope  # noqa: E402
+from exgen.export import FORMATS, accepted  # noqa: E402
+from exgen.export.quiz import build_quiz  # noqa: E402
+from exgen.records import assign, load_assignment  # noqa: E402
+from exgen.roster import read_roster  # noqa: E402
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        roster = "student_id,name\n" + "".join(f"s{i:05d},Student {i}\n" for i in range(n))
+        with session_scope(url) as session:
+            assign(session, parse_assignment((ROOT / "examples" / "hw3.toml").read_text()),
+                   read_roster(roster.encode(), "roster.csv"))
+
+        def load():
+            with session_scope(url) as session:
+                return load_assignment(session, "hw3")
+
+        def baseline():
+            record = load()
+            json.dumps({"variants": [{"student_id": v.student_id, "exercise": v.exercise, "code": v.code,
+                                      "spec": v.spec_doc, "answers": v.answers()} for v in record.variants]})
+
+        variants = 2 * n
+        rows = [("baseline: exgen variants --json, in-process", best_of(3, baseline), None)]
+        outputs = {}
+        for fmt in ("moodle", "qti21", "canvas"):
+            def run(fmt=fmt):
+                outputs[fmt] = FORMATS[fmt].write(build_quiz(load()))
+            rows.append((f"{fmt}: load + build + write, in-process", best_of(3, run), len(outputs[fmt])))
+        for fmt in ("moodle", "qti21", "canvas"):
+            out = Path(tmp) / f"out-{fmt}"
+
+            def cli(fmt=fmt, out=out):
+                subprocess.run([sys.executable, "-m", "exgen", "--db", url, "export", "hw3", "--to", fmt,
+                                "--out", str(out)], check=True, capture_output=True, env=os.environ)
+
+            rows.append((f"exgen export hw3 --to {fmt}", best_of(3, cli), out.stat().st_size))
+        quiz = build_quiz(load())
+
+    base = rows[0][1]
+    print(f"{n} students × 2 exercises = {variants} variants")
+    print(f"{'':48s} {'seconds':>8s} {'ms/variant':>11s} {'ratio':>6s} {'file':>10s}")
+    for name, seconds, size in rows:
+        shown = "" if size is None else f"{size / 1024:8.0f} KB"
+        print(f"{name:48s} {seconds:8.3f} {1000 * seconds / variants:11.2f} {seconds / base:6.1f} {shown:>10s}")
+
+    counts = [sum(len(a.strings) for a in accepted.for_question(q.blanks, quiz.instructions))
+              for q in quiz.questions]
+    coarsened = sum(a.precision != accepted.requested(b, quiz.instructions)
+                    for q in quiz.questions
+                    for b, a in zip(q.blanks, accepted.for_question(q.blanks, quiz.instructions)))
+    blanks = sum(len(q.blanks) for q in quiz.questions)
+    with zipfile.ZipFile(io.BytesIO(outputs["canvas"])) as archive:
+        xml = max(archive.infolist(), key=lambda i: i.file_size)
+    print(f"canvas: {sum(counts)} accepted strings for {blanks} blanks "
+          f"({sum(counts) / blanks:.0f} per blank; per question mean {sum(counts) / len(counts):.0f}, "
+          f"max {max(counts)}); {coarsened} blanks asked one or more digits coarser than instructed; "
+          f"assessment XML {xml.file_size / 1048576:.1f} MB unzipped")
+
+
+if __name__ == "__main__":
+    main()
