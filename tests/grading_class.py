@@ -15,13 +15,22 @@ from the definitions of design §4 and exgen.tolerance alone:
 
 from __future__ import annotations
 
+import csv
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from click.testing import CliRunner
 
 from exgen.arithmetic import ScalarFloatArithmetic
+from exgen.cli import cli
+from exgen.db.session import session_scope
+from exgen.records import load_assignment
 from exgen.graph import LEARNING_RATE
 from exgen.tolerance import tolerance
 
 A = ScalarFloatArithmetic()
+EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 def significant(value: float, figures: int) -> float:
@@ -195,3 +204,56 @@ WAYS = {
     "junk": junk,
     "skipped": skipped,
 }
+
+
+# -- the class in a database, through the command line ---------------------------------------------
+def run(url, *args, code=0):
+    result = CliRunner().invoke(cli, ["--db", url, *args])
+    assert result.exit_code == code, result.output
+    if code == 2:
+        assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    return result
+
+
+def setup_class(url, tmp_path, per_way=2, extra=""):
+    """Assign hw3 to a class with ``per_way`` students for each way of working."""
+    ways = [way for way in WAYS for _ in range(per_way)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\n" + "".join(f"s{n:03d},{way} {n}\n" for n, way in enumerate(ways)))
+    definition = tmp_path / "hw3.toml"
+    definition.write_text((EXAMPLES / "hw3.toml").read_text() + extra)
+    run(url, "assign", str(definition), "--roster", str(roster))
+    return {f"s{n:03d}": way for n, way in enumerate(ways)}, definition
+
+
+def fill_sheet(url, tmp_path, who, name="answers.csv", students=None):
+    """The answer sheet written by exgen, filled in by the simulated students; returns the
+    path and the expected (status, misconception) of every item of every student."""
+    blank = tmp_path / "blank.csv"
+    run(url, "answer-sheet", "hw3", "--out", str(blank))
+    header, *rows = list(csv.reader(blank.open(newline="")))
+    with session_scope(url) as session:
+        record = load_assignment(session, "hw3")
+    expected: dict = {}
+    filled = [header]
+    for row in rows:
+        sid = row[0]
+        if students is not None and sid not in students:
+            continue
+        cells = {}
+        for exercise in ("q1", "q2"):
+            variant = record.variant(sid, exercise)
+            student = WAYS[who[sid]](variant.solution.graph)
+            written, wanted = answers_and_expectations(variant, student)
+            for item in written:
+                cells[f"{exercise}.{item}"] = written[item]
+                expected[sid, f"{exercise}.{item}"] = wanted[item]
+        filled.append([sid] + [cells[item] for item in header[1:]])
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(filled)
+    return path, expected
+
+
+def results(url):
+    return json.loads(run(url, "results", "hw3", "--json").stdout)
