@@ -56,8 +56,8 @@ def expected_strings(value: float, tol: float, precision: accepted.Precision) ->
         d = precision.digits
         ks = range(math.floor((value - tol) * 10**d) - 2, math.ceil((value + tol) * 10**d) + 3)
         grid = {fixed_point(k, d) for k in ks}
-    elif value - tol <= 0 <= value + tol:
-        grid = {"0"}
+    elif value - tol <= 0 <= value + tol:  # zero, however many zeros a student writes
+        grid = {"0"} | {"0." + "0" * k for k in range(1, precision.digits + 1)}
     else:
         n, grid = precision.digits, set()
         top = math.floor(math.log10(abs(value)))
@@ -212,7 +212,7 @@ def test_canvas_hostile_title_stays_text(fixed_record):
 @pytest.mark.parametrize("value,tol,label,expected", [
     (0.8249137, 0.008249137, "4 significant figures", {"0.8249", "0.8167", "0.8331", "0.817", "0.82", "0.83"}),
     (-0.5456, 0.0015, "6 decimals", {"-0.545600", "-0.5456", "-0.547099", "-0.544101", "-0.5441"}),
-    (0.0, 1e-12, "4 significant figures", {"0"}),
+    (0.0, 1e-12, "4 significant figures", {"0", "0.0", "0.000", "0.0000"}),
 ])
 def test_accepted_strings_examples(value, tol, label, expected):
     blank = Blank("x", repr(value), value, tol, None)

@@ -109,8 +109,8 @@ def _ranges(blank: Blank, precision: Precision) -> list[tuple[int, int, int]]:
             return [(scale, _k(lo, scale, ROUND_CEILING) - 1, _k(hi, scale, ROUND_FLOOR) + 1)]
         if lo <= 0 <= hi:
             # Only an expected value of (almost) exactly 0: significant figures of numbers near
-            # 0 are endless, so the one sensible answer is 0 itself.
-            return [(0, 0, 0)]
+            # 0 are endless, so the sensible answers are 0 itself: 0, 0.0, ... 0.0000.
+            return [(-decimals, 0, 0) for decimals in range(precision.digits + 1)]
         negative = hi < 0
         a, b = (-hi, -lo) if negative else (lo, hi)
         n = precision.digits

@@ -68,7 +68,7 @@ def _question(quiz: Quiz, question: Question):
     attached = etree.SubElement(text, "file", name=picture.name, path="/", encoding="base64")
     attached.text = base64.b64encode(picture.svg).decode("ascii")
     _text(etree.SubElement(element, "generalfeedback", format="html"), "")
-    etree.SubElement(element, "penalty").text = "0"
+    etree.SubElement(element, "penalty").text = "0.3333333"  # Moodle's default
     etree.SubElement(element, "hidden").text = "0"
     etree.SubElement(element, "idnumber").text = question.ident
     return element
