@@ -279,7 +279,7 @@ class _Builder:
         self._step(
             out, "forward", (B, size), True,
             f"{_txt(out)}{batch} = {label}({z}{batch})" if label else f"{_txt(out)}{batch} = {z}{batch}",
-            rf"{_tex(out)} = {_tex_act(act.name)}({_tex(z)})",
+            rf"{_tex(out)} = {_tex_act(act.name)}({_tex(z)})" if label else rf"{_tex(out)} = {_tex(z)}",
             make_a, l,
         )
 

@@ -72,6 +72,12 @@ class ExerciseView:
     diagram: Markup
     stages: list[Stage]
     asked: int
+    layers: int = 1
+
+    @property
+    def wide_diagram(self) -> bool:
+        """Networks with hidden layers get the full width (beside the table they would be tiny)."""
+        return self.layers > 1
 
     @property
     def points_text(self) -> str:
@@ -193,6 +199,7 @@ def _worksheet_exercise(variant) -> ExerciseView:
         description=_describe(solution.spec.architecture), given=_given(solution),
         definitions=_definitions(solution.spec.architecture),
         diagram=Markup(network_svg(solution.spec)), stages=list(stages.values()), asked=len(asked),
+        layers=solution.spec.architecture.depth,
     )
 
 
@@ -237,7 +244,7 @@ def _key_exercise(variant) -> ExerciseView:
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(arch), given=_given(solution), definitions=_definitions(arch),
         diagram=Markup(network_svg(solution.spec, values=solution.values)),
-        stages=list(stages.values()), asked=len(asked),
+        stages=list(stages.values()), asked=len(asked), layers=arch.depth,
     )
 
 
