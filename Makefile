@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/render.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
