@@ -30,6 +30,8 @@ _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
 _GROUPED = re.compile(r"^[0-9]{1,3}( [0-9]{3})+(\.[0-9]*)?$")  # 1 234.5 (SI digit groups)
 _DECIMAL = re.compile(r"^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$", re.IGNORECASE)
 _CALCULATION = set("+-*×^()")
+# What nearly every cell holds; float() of it is the correctly rounded value, like Fraction's.
+_PLAIN = re.compile(r"^-?[0-9]{1,20}(\.[0-9]{0,20})?([eE][+-]?[0-9]{1,3})?$")
 _WORDS = {"nan": "NaN (not a number)", "inf": "infinity", "infinity": "infinity"}
 
 
@@ -57,6 +59,13 @@ def read_number(text: str) -> Reading:
     cell = text.strip()
     if not cell:
         return BLANK
+    if _PLAIN.match(cell):
+        value = float(cell)
+        if 2.2250738585072014e-308 <= abs(value) < math.inf:
+            return Reading(value)
+        if value == 0 and not any(ch in "123456789" for ch in cell.lower().partition("e")[0]):
+            return Reading(value)
+        # out of range: the long way says why
     if len(cell) > MAX_LENGTH:
         return invalid(f"not a number (a text of {len(cell)} characters)")
     if cell[0] in "=@":

@@ -225,14 +225,18 @@ def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
 
 
 def _insert(session: Session, submissions: list[dict], results: list[list[dict]]) -> None:
+    """Bulk-insert rows of one file and their item results. RETURNING comes back in no
+    guaranteed order (asking for parameter order makes SQLite insert row by row), so the new ids
+    are matched by line, unique within a file."""
     if not submissions:
         return
-    ids = session.execute(
-        insert(Submission).returning(Submission.id, sort_by_parameter_order=True), submissions
-    ).scalars().all()
-    rows = [{**r, "submission_id": sid} for sid, item_rows in zip(ids, results) for r in item_rows]
+    table = Submission.__table__  # Core inserts: the ORM's per-row bookkeeping doubles the cost
+    ids = dict((line, sid) for sid, line in session.execute(
+        insert(table).returning(table.c.id, table.c.line), submissions).all())
+    rows = [{**r, "submission_id": ids[sub["line"]]} for sub, item_rows in zip(submissions, results)
+            for r in item_rows]
     if rows:
-        session.execute(insert(ItemResult), rows)
+        session.execute(insert(ItemResult.__table__), rows)
 
 
 # -- regrading ---------------------------------------------------------------------------------
@@ -309,7 +313,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         session.execute(update(Submission), changes)
     rows = [r for item_rows in results for r in item_rows]
     for n in range(0, len(rows), 5000):
-        session.execute(insert(ItemResult), rows[n:n + 5000])
+        session.execute(insert(ItemResult.__table__), rows[n:n + 5000])
     current = {c["id"] for c in latest.values()}
     summary.after = [sum(r["score"] for r in item_rows) for sub, item_rows in zip(subs, results) if sub.id in current]
     if progress:
