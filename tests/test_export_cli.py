@@ -77,7 +77,7 @@ def test_a_directory_gets_a_file_named_after_the_assignment_and_format(tmp_path)
 # -- grades flow back ------------------------------------------------------------------------------
 def test_grades_from_exgen_grade_reach_both_gradebooks(database_url, tmp_path):
     roster = tmp_path / "roster.csv"
-    roster.write_text(FIXED_ROSTER.replace("Kurt Gödel", "Kurt Gödel") + "s004,Zoë Ñúñez,zoe@example.edu,B\n",
+    roster.write_text(FIXED_ROSTER + "s004,Zoë Ñúñez,zoe@example.edu,B\ns005,Points Possible,,\n",
                       encoding="utf-8")
     assignment = tmp_path / "hw3.toml"
     assignment.write_text((EXAMPLES / "hw3.toml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -108,7 +108,9 @@ def test_grades_from_exgen_grade_reach_both_gradebooks(database_url, tmp_path):
                               "Homework 3 — Backpropagation"]
     assert canvas_rows[1] == ["Points Possible", "", "", "", "", "14"]
     by_sis = {row[2]: row for row in canvas_rows[2:]}
-    assert list(by_sis) == ["s001", "s002", "s003", "s004"]  # one row per student, roster order
+    assert list(by_sis) == ["s001", "s002", "s003", "s004", "s005"]  # one per student, roster order
+    assert by_sis["s005"][0] == "Points\u00a0Possible"  # not mistaken for Canvas's points row
+    assert [row[0] for row in canvas_rows].count("Points Possible") == 1
     assert by_sis["s001"] == ["]]><script>alert(1)</script>", "", "s001", "", "A", "14"]
     assert by_sis["s002"][0] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
     assert by_sis["s002"][4] == "'-1+1" and by_sis["s002"][5] == ""  # no submission: no grade

@@ -34,7 +34,7 @@ def canvas(record: AssignmentRecord, results: dict) -> bytes:
             ["Points Possible", "", "", "", "", score_text(_max_score(record))]]
     for student, result in _students(record, results):
         rows.append([
-            defuse(student["name"] or student["student_id"]),
+            defuse(_not_points_row(student["name"] or student["student_id"])),
             defuse(roster_field(student, "canvas id", "canvas user id", "canvas_id")),
             defuse(roster_field(student, "sis user id", "sis_user_id") or student["student_id"]),
             defuse(roster_field(student, "sis login id", "sis_login_id", "login id", "login")),
@@ -54,6 +54,12 @@ def moodle(record: AssignmentRecord, results: dict) -> bytes:
         email = [defuse(roster_field(student, "email", "e-mail", "email address"))] if has_email else []
         rows.append([defuse(student["student_id"]), *email, defuse(student["name"]), _score(result)])
     return _csv(rows)
+
+
+def _not_points_row(name: str) -> str:
+    """Canvas takes any row whose first cell matches /Points Possible/ for the points row; a
+    student so named keeps the name, with a no-break space that the pattern does not match."""
+    return name.replace("Points Possible", "Points\u00a0Possible")
 
 
 def _students(record: AssignmentRecord, results: dict):
