@@ -405,3 +405,9 @@ def test_the_same_assignment_exports_byte_identical_files(writer, tmp_path):
         outputs.append(writer(build_quiz(record)))
         dispose_all()
     assert outputs[0] == outputs[1]
+
+
+def test_packages_carry_no_dates(fixed_record):
+    for writer in (qti21.write, canvas.write):
+        with zipfile.ZipFile(io.BytesIO(writer(build_quiz(fixed_record)))) as archive:
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}

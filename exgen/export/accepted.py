@@ -46,7 +46,7 @@ class Precision:
 @dataclass(frozen=True)
 class Accepted:
     precision: Precision
-    strings: tuple[str, ...]  # the value rounded to ``precision`` first, then ascending
+    strings: tuple[str, ...]  # the grid decimal nearest the value first, then ascending
 
 
 def requested(blank: Blank, instructions: Instructions) -> Precision:

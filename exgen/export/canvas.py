@@ -101,36 +101,45 @@ def item(quiz: Quiz, question: Question, points: float, image: Image):
         _field("assessment_question_identifierref", content_id("R", question.ident)),
     ))
     material = T.material(T.mattext(html, texttype="text/html"))
-    if single:
-        blank = question.blanks[0]
-        presentation = T.presentation(material, T.response_str(
-            T.render_fib(T.response_label(ident="answer1"), fibtype="Decimal"),
-            ident="response1", rcardinality="Single"))
-        conditions = [T.respcondition(
-            T.conditionvar(T.vargte(plain(blank.low), respident="response1"),
-                           T.varlte(plain(blank.high), respident="response1")),
-            T.setvar("100", action="Set", varname="SCORE"),
-            **{"continue": "No"})]
-    else:
-        presentation = T.presentation(material)
-        for i in range(len(question.blanks)):
-            lid = T.response_lid(T.material(T.mattext(blank_id(i))), ident=f"response_{blank_id(i)}")
-            presentation.append(lid)
-            _answers(etree.SubElement(lid, f"{{{QTI12}}}render_choice"), i, strings[i].strings)
-        # Like Canvas's own export: one condition per blank, naming its first answer; Canvas
-        # takes every answer listed under a blank as correct.
-        share = f"{100 / len(question.blanks):.2f}"
-        conditions = [
-            T.respcondition(T.conditionvar(T.varequal(answer_id(i, 0), respident=f"response_{blank_id(i)}")),
-                            T.setvar(share, varname="SCORE", action="Add"))
-            for i in range(len(question.blanks))
-        ]
+    presentation, conditions = (_numerical(material, question.blanks[0]) if single
+                                else _fill_in(material, strings))
     return T.item(
         metadata, presentation,
         T.resprocessing(T.outcomes(T.decvar(maxvalue="100", minvalue="0", varname="SCORE",
                                             vartype="Decimal")), *conditions),
         ident=question.ident, title=f"{question.exercise} variant {question.code}",
     )
+
+
+def _numerical(material, blank):
+    """One answer box, right when the number lies in the grader's interval."""
+    presentation = T.presentation(material, T.response_str(
+        T.render_fib(T.response_label(ident="answer1"), fibtype="Decimal"),
+        ident="response1", rcardinality="Single"))
+    conditions = [T.respcondition(
+        T.conditionvar(T.vargte(plain(blank.low), respident="response1"),
+                       T.varlte(plain(blank.high), respident="response1")),
+        T.setvar("100", action="Set", varname="SCORE"),
+        **{"continue": "No"})]
+    return presentation, conditions
+
+
+def _fill_in(material, strings: list[accepted.Accepted]):
+    """A ``response_lid`` per blank listing its accepted strings."""
+    presentation = T.presentation(material)
+    for i, result in enumerate(strings):
+        lid = T.response_lid(T.material(T.mattext(blank_id(i))), ident=f"response_{blank_id(i)}")
+        presentation.append(lid)
+        _answers(etree.SubElement(lid, f"{{{QTI12}}}render_choice"), i, result.strings)
+    # Like Canvas's own export: one condition per blank, naming its first answer; Canvas takes
+    # every answer listed under a blank as correct.
+    share = f"{100 / len(strings):.2f}"
+    conditions = [
+        T.respcondition(T.conditionvar(T.varequal(answer_id(i, 0), respident=f"response_{blank_id(i)}")),
+                        T.setvar(share, varname="SCORE", action="Add"))
+        for i in range(len(strings))
+    ]
+    return presentation, conditions
 
 
 def _answers(render_choice, blank: int, strings) -> None:
