@@ -127,6 +127,25 @@ def test_a_later_submission_supersedes_the_earlier_one_and_both_are_kept(databas
     with session_scope(database_url) as session:
         flags = session.scalars(select(Submission.current).where(Submission.student_ref == "s001")).all()
         assert sorted(flags) == [False, True]  # both kept, the later one counts
+    run(database_url, "regrade", "hw3")  # regrading keeps the order of arrival
+    assert results(database_url)["students"] == after
+
+
+def test_within_one_file_the_later_row_counts(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    good, _ = fill_sheet(database_url, tmp_path, who, "good.csv", students={"s001"})
+    slipped, expected = fill_sheet(database_url, tmp_path, {**who, "s001": "slip"}, "slip.csv", students={"s001"})
+    header, good_row = list(csv.reader(good.open(newline="")))
+    _, slip_row = list(csv.reader(slipped.open(newline="")))
+    both = tmp_path / "both.csv"
+    with both.open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, good_row, slip_row])
+    run(database_url, "grade", "hw3", str(both))
+    got = results(database_url)["students"]["s001"]["items"]
+    assert {item: v["status"] for item, v in got.items()} == {
+        item: status for (sid, item), (status, _) in expected.items() if sid == "s001"}
+    run(database_url, "regrade", "hw3")
+    assert results(database_url)["students"]["s001"]["items"] == got
 
 
 def test_rejected_rows_are_stored_raw_and_reported_by_line(database_url, tmp_path):
@@ -280,3 +299,35 @@ def test_a_spreadsheet_round_trip_still_grades(database_url, tmp_path):
     got = results(database_url)["students"]
     assert {key: got[key[0]]["items"][key[1]]["status"] for key in expected} == \
         {key: status for key, (status, _) in expected.items()}
+
+
+def test_blank_rows_never_replace_a_real_submission(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    run(database_url, "grade", "hw3", str(sheet))
+    before, stored = results(database_url), counts(database_url)
+    run(database_url, "answer-sheet", "hw3", "--out", str(tmp_path / "template.csv"))
+    out = run(database_url, "grade", "hw3", str(tmp_path / "template.csv")).stdout  # the empty template
+    assert f"0 students graded (0 answers), 0 rows rejected, {len(who)} blank rows skipped" in out
+    assert results(database_url) == before
+    assert counts(database_url) == (stored[0] + len(who), stored[1], stored[2])  # kept, not current
+
+
+def test_regrade_grades_rows_of_students_added_to_the_roster_since(database_url, tmp_path):
+    who, definition = setup_class(database_url, tmp_path, per_way=1)
+    sheet, _ = fill_sheet(database_url, tmp_path, who)
+    header, first, *rest = list(csv.reader(sheet.open(newline="")))
+    late = ["late01", *first[1:]]  # a student not (yet) on the roster hands in s000's answers
+    with sheet.open("a", newline="") as handle:
+        csv.writer(handle).writerow(late)
+    assert "unknown student 'late01'" in run(database_url, "grade", "hw3", str(sheet), code=1).stderr
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster.read_text() + "late01,Late Student\n")
+    run(database_url, "assign", str(definition), "--roster", str(roster))
+    out = run(database_url, "regrade", "hw3").stdout
+    assert "0 rejected" in out
+    got = results(database_url)["students"]
+    assert got["late01"]["submitted"]
+    assert {i: v["submitted"] for i, v in got["late01"]["items"].items()} == \
+        {i: v["submitted"] for i, v in got["s000"]["items"].items()}

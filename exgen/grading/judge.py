@@ -165,6 +165,7 @@ class Marker:
             if wrong_inputs is None:
                 sound[key], culprits[key] = False, (key,)
                 verdict.status = "incorrect"
+                verdict.feedback = "neither the expected value nor what your earlier answers give"
                 self._explain(verdict, key, value, recomputed, chain, answered)
             elif not wrong_inputs:
                 sound[key], culprits[key] = True, ()

@@ -272,8 +272,13 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
     summary = RegradeSummary(name, max_score=grader.max_score)
     subs = session.execute(
         select(Submission.id, Submission.student_ref, Submission.cells, Submission.status,
-               Submission.problem, Submission.current)
+               Submission.problem, Submission.current, Submission.source_sha256, Submission.line)
         .where(Submission.assignment_id == assignment.id).order_by(Submission.id)).all()
+    # the order they arrived in: files in the order they were graded, rows in file order
+    arrival: dict[str, int] = {}
+    for sub in subs:
+        arrival.setdefault(sub.source_sha256, sub.id)
+    subs.sort(key=lambda sub: (arrival[sub.source_sha256], sub.line))
     summary.submissions = len(subs)
     old_scores = dict(session.execute(
         select(ItemResult.submission_id, func.sum(ItemResult.score))
@@ -295,7 +300,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
             if not problem and has_answers(sub.cells, grader.items):
                 change["status"] = GRADED
                 item_rows = grader.judge(student_id, sub.cells)
-                latest[pk] = change  # rows come in the order they arrived: the last one wins
+                latest[pk] = change  # the last one to arrive wins
                 score = sum(r["score"] for r in item_rows)
                 if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:
                     summary.changed += 1
