@@ -38,9 +38,9 @@ PARAGRAPH = (
 )
 
 
-def plain_html() -> str:
+def plain_html(sections: int) -> str:
     body = []
-    for n in range(1, 6):
+    for n in range(1, sections + 1):
         body.append(f"<h2>Section {n}</h2>")
         body += [f"<p>{PARAGRAPH * 2}</p>"] * 2
     return (
@@ -63,7 +63,11 @@ def record_for_hw3(tmp: str):
 def main(rounds: int = 3) -> None:
     from weasyprint import HTML
 
-    html = plain_html()
+    # the longest plain document that still fits on two pages
+    sections = 1
+    while len(HTML(string=plain_html(sections + 1)).render().pages) <= 2:
+        sections += 1
+    html = plain_html(sections)
     baseline_pages = len(HTML(string=html).render().pages)
     with tempfile.TemporaryDirectory() as tmp:
         record = record_for_hw3(tmp)
