@@ -212,8 +212,11 @@ class _Parser:
         if token in _SYMBOLS:
             symbol = _SYMBOLS[token]
             return symbol, not symbol.startswith(" ")
-        if token in _FUNCTIONS:
-            return _FUNCTIONS[token], True
+        if token in _FUNCTIONS:  # "ln ŷ" needs a space, "ln(1 − ŷ)" does not
+            following = self.peek()
+            space = "" if following in ("(", r"\left", "^", "_", None) else "\u2009"
+            before = "\u2009" if operand else ""  # "y ln ŷ", as TeX spaces an operator name
+            return before + _FUNCTIONS[token] + space, True
         if token.startswith("\\"):
             raise UnsupportedLatex(token)
         if token.isalpha():
