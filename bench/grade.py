@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +35,6 @@ from bench.common import best_of  # noqa: E402
 from exgen.arithmetic import ScalarFloatArithmetic  # noqa: E402
 from exgen.assignment import parse_assignment  # noqa: E402
 from exgen.db.session import dispose_all, session_scope  # noqa: E402
-from exgen.grading.judge import Marker  # noqa: E402
 from exgen.grading.numbers import read_number  # noqa: E402
 from exgen.grading.sheet import read_sheet, sheet_items  # noqa: E402
 from exgen.grading.store import CHUNK, Grader, _insert, grade_sheet  # noqa: E402

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import signal
 import subprocess
@@ -24,7 +23,6 @@ from sqlalchemy import func, select
 from exgen.cli import cli
 from exgen.db.models import ItemResult, Submission
 from exgen.db.session import session_scope
-from exgen.records import load_assignment
 from grading_class import fill_sheet, results, run, setup_class
 
 ROOT = Path(__file__).parents[1]
