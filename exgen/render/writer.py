@@ -116,6 +116,8 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
     kept: dict[str, list] = {kind: [] for kind in KINDS}
     for student in record.students:
         if not any(record.variant(student["student_id"], e["key"]) for e in record.exercises):
+            if progress:
+                progress(1)
             continue  # a student without variants has nothing to print
         summary.students += 1
         for kind in KINDS:
