@@ -83,8 +83,8 @@ def results_table(results: dict) -> str:
     for sid, entry in results["students"].items():
         max_score = entry["max_score"]
         if not entry["submitted"]:
-            lines.append([_plain(sid), _plain(entry["name"]), "—", "", *([""] * len(exercises)), "", "", "", "",
-                          "not submitted"])
+            lines.append([_plain(sid), _plain(entry["name"]), "not submitted", "", *([""] * len(exercises)),
+                          *([""] * len(STATUS_COLUMNS))])
             continue
         submitted.append(entry["score"])
         per_exercise = {e: 0.0 for e in exercises}
