@@ -35,6 +35,7 @@ from decimal import Decimal
 from exgen.families import PRESETS, Family, FamilyError, did_you_mean, tune
 from exgen.generator import architecture
 from exgen.graph import Architecture, build_graph
+from exgen.solver import SolveError, solve
 from exgen.spec import Spec, SpecError, parse_spec
 
 ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
@@ -192,8 +193,11 @@ def parse_exercise(raw, where: str) -> ExerciseDef:
             raise AssignmentError(f"{where}.spec", "a fixed spec cannot be combined with a preset or family")
         try:
             spec = parse_spec(raw["spec"])
+            solve(spec)  # a fixed spec must be solvable (e.g. ŷ inside the loss's domain)
         except SpecError as e:
             raise AssignmentError(f"{where}.spec.{e.field}" if e.field else f"{where}.spec", e.message) from None
+        except SolveError as e:
+            raise AssignmentError(f"{where}.spec", str(e)) from None
     else:
         if preset is not None and preset not in PRESETS:
             raise AssignmentError(f"{where}.preset", f"unknown preset {preset!r}{did_you_mean(preset, PRESETS)}; "

@@ -85,6 +85,9 @@ EX = '[[exercise]]\nid = "q1"\n'
         (HEAD + '[grading]\nfollow_through_credit = 2\n' + EX + 'preset = "two-layer"\n', "grading.follow_through_credit: must be between 0 and 1"),
         (HEAD + '[instructions]\nsignificant_figure = 3\n' + EX + 'preset = "two-layer"\n', "instructions.significant_figure: unknown key (did you mean 'significant_figures'?)"),
         ("name = [\n", "not valid TOML"),
+        (HEAD + EX + '[exercise.spec]\ninput = [1]\ntarget = [1]\nloss = "binary_cross_entropy"\nlearning_rate = 0.1\n'
+         '[[exercise.spec.layers]]\nweights = [[0.5]]\nbias = [0.5]\nactivation = "identity"\n',
+         "exercise[1].spec: cannot compute loss: binary_cross_entropy needs every prediction ŷ strictly between 0 and 1"),
     ],
 )
 def test_bad_assignment_files_get_one_clear_message(text, message):
