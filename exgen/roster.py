@@ -10,6 +10,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from exgen.textfile import NotUTF8, decode_utf8
+
 MAX_ID_LENGTH = 100
 
 
@@ -27,14 +29,9 @@ class RosterEntry:
 
 def decode(data: bytes, source: str) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise RosterError(
-            f"{source}: line {line}, column {column}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
-            "save the roster as UTF-8 (in Excel: CSV UTF-8)"
-        ) from None
+        return decode_utf8(data, source, "save the roster as UTF-8 (in Excel: CSV UTF-8)")
+    except NotUTF8 as e:
+        raise RosterError(str(e)) from None
 
 
 def read_roster(data: bytes, source: str) -> list[RosterEntry]:

@@ -120,7 +120,7 @@ def test_unknown_assignment_and_unreadable_files(database_url, tmp_path):
     out = run(database_url, "assign", str(tmp_path / "missing.toml"), "--roster", str(roster(tmp_path, 2)), code=2)
     assert "missing.toml: no such assignment file" in out
     out = run(database_url, "assign", str(assignment(tmp_path)), "--roster", str(tmp_path / "none.csv"), code=2)
-    assert "none.csv: cannot read the roster" in out
+    assert "none.csv: no such roster" in out
 
 
 def test_unreachable_database_is_a_message_not_a_traceback(tmp_path):

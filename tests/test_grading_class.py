@@ -269,7 +269,7 @@ def test_bad_files_stop_with_exit_status_2_and_store_nothing(database_url, tmp_p
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes(text.replace("s001", "s00é", 1).encode("latin-1"))
     assert "line 3, column 4: not UTF-8 text" in run(database_url, "grade", "hw3", str(latin1), code=2).output
-    assert "no such file" in run(database_url, "grade", "hw3", str(tmp_path / "nope.csv"), code=2).output
+    assert "nope.csv: no such answer sheet" in run(database_url, "grade", "hw3", str(tmp_path / "nope.csv"), code=2).output
     assert "no assignment named 'hw4'" in run(database_url, "grade", "hw4", str(sheet), code=2).output
     assert counts(database_url) == (0, 0, 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from exgen.cli.common import database, stderr_progress
-from exgen.cli.errors import InputError, read_text
+from exgen.cli.errors import InputError, read_bytes, read_text
 
 
 @click.command()
@@ -30,11 +30,7 @@ def assign(obj, assignment_file, roster_file, force):
         definition = parse_assignment(text)
     except AssignmentError as e:
         raise InputError(f"{assignment_file}: {e}")
-    try:
-        with open(roster_file, "rb") as handle:
-            data = handle.read()
-    except OSError as e:
-        raise InputError(f"{roster_file}: cannot read the roster ({e.strerror})")
+    data = read_bytes(roster_file, "roster")
     try:
         roster = read_roster(data, roster_file)
     except RosterError as e:

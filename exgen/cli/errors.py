@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from exgen.textfile import NotUTF8, decode_utf8
+
 
 class InputError(click.ClickException):
     """Bad input (a file, a spec, a roster): exit status 2, like a usage error."""
@@ -16,27 +18,25 @@ class InputError(click.ClickException):
         return self.message
 
 
-def read_text(path: str, what: str = "file") -> str:
-    """Read a UTF-8 text file (``-`` for stdin), with a clear message if it cannot be."""
+def read_bytes(path: str, what: str = "file") -> bytes:
+    """A file's bytes (``-`` for stdin), with a clear message if it cannot be read."""
     try:
         if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}")
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a {what}")
-    except PermissionError:
-        raise InputError(f"{path}: permission denied")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the {what} ({e.strerror})")
+
+
+def read_text(path: str, what: str = "file") -> str:
+    """A UTF-8 text file (``-`` for stdin), with a clear message if it cannot be read."""
+    data = read_bytes(path, what)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        name = "<stdin>" if path == "-" else path
-        raise InputError(
-            f"{name}: line {line}, column {column}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
-            "save the file as UTF-8"
-        )
+        return decode_utf8(data, "<stdin>" if path == "-" else path)
+    except NotUTF8 as e:
+        raise InputError(str(e)) from None

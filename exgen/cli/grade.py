@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from exgen.cli.common import database, stderr_progress
-from exgen.cli.errors import InputError
+from exgen.cli.errors import InputError, read_bytes
 
 #: Rejected rows listed one by one; beyond this, a count.
 MAX_LISTED = 50
@@ -26,15 +26,7 @@ def grade(ctx, name, sheet_file):
     from exgen.grading.store import grade_sheet
     from exgen.records import load_assignment
 
-    try:
-        with open(sheet_file, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{sheet_file}: no such file")
-    except IsADirectoryError:
-        raise InputError(f"{sheet_file}: is a directory, not an answer sheet")
-    except OSError as e:
-        raise InputError(f"{sheet_file}: cannot read the answer sheet ({e.strerror})")
+    data = read_bytes(sheet_file, "answer sheet")
 
     with database(ctx.obj) as session:
         items = sheet_items(load_assignment(session, name))

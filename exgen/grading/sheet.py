@@ -14,6 +14,7 @@ import csv
 import difflib
 import hashlib
 import io
+from exgen.textfile import NotUTF8, decode_utf8
 from dataclasses import dataclass, field
 
 STUDENT_ID = "student_id"
@@ -94,14 +95,9 @@ def decode(data: bytes, source: str) -> str:
         except UnicodeDecodeError:
             raise SheetError(f"{source}: starts like UTF-16 text but is not; save it as CSV UTF-8") from None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise SheetError(
-            f"{source}: line {line}, column {column}: not UTF-8 text (byte 0x{data[e.start]:02x}); "
-            "save the sheet as UTF-8 (in Excel: CSV UTF-8)"
-        ) from None
+        return decode_utf8(data, source, "save the sheet as UTF-8 (in Excel: CSV UTF-8)")
+    except NotUTF8 as e:
+        raise SheetError(str(e)) from None
 
 
 def _delimiter(header_line: str) -> str:
