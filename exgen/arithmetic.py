@@ -68,9 +68,16 @@ class ExactArithmetic:
             return total  # rationals are exact: nothing to lose
         # Fast path in doubles: a result within 25 digits of its largest term keeps >= 50 of
         # its 77. Doubles cannot see past 1e-308, so anything else takes the exact path.
-        largest = max(abs(float(t)) for t in terms)
+        largest = 0.0
+        for t in terms:
+            f = abs(float(t))
+            if f > largest:
+                largest = f
         if abs(float(total)) > 1e-25 * largest:
             return total
+        return self._cancelled(total, terms)
+
+    def _cancelled(self, total, terms):
         if not total.is_finite():
             return total
         largest = max(abs(mpfr(t)) for t in terms)
@@ -92,7 +99,13 @@ class ExactArithmetic:
         return self._checked(total, terms)
 
     def sub(self, a, b):
-        return self._checked(a - b, (a, b))
+        total = a - b
+        if type(total) is not _MPFR:
+            return total
+        fa, fb = abs(float(a)), abs(float(b))
+        if abs(float(total)) > 1e-25 * (fa if fa > fb else fb):
+            return total
+        return self._cancelled(total, (a, b))
 
     def square(self, x):
         return x * x
