@@ -23,6 +23,21 @@ def database(ctx_obj: dict):
         raise InputError(str(e)) from None
 
 
+class _Silent:
+    """A progress bar that draws nothing (stderr is a file or a pipe: no stray labels)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
 def stderr_progress(total: int, label: str):
-    """A progress bar on stderr (stdout stays clean for JSON)."""
+    """A progress bar on stderr (stdout stays clean for JSON); silent when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        return _Silent()
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30)
