@@ -1,15 +1,20 @@
 """Benchmark: exgen's worksheets and answer keys against a plain WeasyPrint document, in one run.
 
-Measures, interleaved round by round so both see the same machine load:
-  1. the baseline: WeasyPrint on a plain two-page text document (headings and paragraphs in
-     the documents' fonts, A4), HTML string to PDF bytes;
-  2. exgen: per student of examples/hw3.toml (two exercises: a single neuron and a 2-2-1
-     network), the worksheet and the answer key, each from the assignment record to PDF bytes
-     (context + template, layout, PDF), as ``exgen render`` does.
-Prints the best round of each (the least disturbed by other work on the machine), the time per
-document and per page, where exgen's time goes, and the ratio to the baseline (goal: ≤ 2).
+Measures, interleaved round by round so that all see the same machine load:
+  1. the baseline: WeasyPrint as it comes (its own HTML class and stylesheets) on a plain
+     two-page text document (headings and paragraphs in the documents' fonts, A4), HTML string
+     to PDF bytes;
+  2. exgen in one process, per document: for each student of examples/hw3.toml (two exercises:
+     a single neuron and a 2-2-1 network) the worksheet and the answer key, each from the
+     assignment record to PDF bytes (context + template, layout, PDF) with a warm renderer, as
+     one ``exgen render`` process does once it is going;
+  3. ``exgen render`` end to end (``render_assignment``: a fresh renderer, the worker processes
+     started and warmed, every PDF file written) for a class of hw3, with ``--jobs 1`` and with
+     one process per CPU. Per document is the wall time divided by the documents written.
+Prints the median of each, where the single-process time goes, and the ratios to the baseline
+(the issue's goal: at most 2x per document).
 
-    python bench/render.py [ROUNDS]
+    python bench/render.py [ROUNDS] [STUDENTS]
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from exgen.assignment import parse_assignment  # noqa: E402
-from exgen.db.session import session_scope  # noqa: E402
+from exgen.db.session import dispose_all, session_scope  # noqa: E402
 from exgen.records import assign, load_assignment  # noqa: E402
-from exgen.render.writer import KINDS, Renderer  # noqa: E402
-from exgen.roster import read_roster  # noqa: E402
+from exgen.render.writer import KINDS, Renderer, default_jobs, render_assignment  # noqa: E402
+from exgen.roster import RosterEntry, read_roster  # noqa: E402
 
 PARAGRAPH = (
     "Backpropagation applies the chain rule to a network one layer at a time. The forward pass "
@@ -51,16 +56,26 @@ def plain_html(sections: int) -> str:
     )
 
 
-def record_for_hw3(tmp: str):
-    url = f"sqlite:///{tmp}/bench.db"
+def record_for_hw3(tmp: str, students: int | None = None):
+    """hw3 assigned to examples/roster.csv, or to ``students`` made-up students."""
+    url = f"sqlite:///{tmp}/bench-{students or 'roster'}.db"
     definition = parse_assignment((ROOT / "examples" / "hw3.toml").read_text(encoding="utf-8"))
-    roster = read_roster((ROOT / "examples" / "roster.csv").read_bytes(), "roster.csv")
+    if students is None:
+        roster = read_roster((ROOT / "examples" / "roster.csv").read_bytes(), "roster.csv")
+    else:
+        roster = [RosterEntry(f"b{n:03d}", f"Student {n}") for n in range(1, students + 1)]
     with session_scope(url) as session:
         assign(session, definition, roster)
-        return load_assignment(session, definition.name)
+        record = load_assignment(session, definition.name)
+    dispose_all()
+    return record
 
 
-def main(rounds: int = 3) -> None:
+def median_ms(values) -> float:
+    return statistics.median(values) * 1000
+
+
+def main(rounds: int = 3, class_size: int = 10) -> None:
     from weasyprint import HTML
 
     # the longest plain document that still fits on two pages
@@ -71,20 +86,24 @@ def main(rounds: int = 3) -> None:
     baseline_pages = len(HTML(string=html).render().pages)
     with tempfile.TemporaryDirectory() as tmp:
         record = record_for_hw3(tmp)
+        klass = record_for_hw3(tmp, class_size)
     renderer = Renderer("a4")
     for kind in KINDS:  # warm up: imports, fonts, the graph displays and formula caches
         renderer.document(renderer.html(record, record.students[0], kind)).write_pdf()
+    jobs = default_jobs()
 
-    baseline_rounds, exgen_rounds = [], []
+    baseline = []
     parts = {"html": [], "layout": [], "pdf": []}
     pages = {kind: [] for kind in KINDS}
     per_kind = {kind: [] for kind in KINDS}
+    single_docs = []
+    end_to_end = {1: [], jobs: []}
     for _ in range(rounds):
-        start = time.perf_counter()
-        HTML(string=html).render().write_pdf()
-        baseline_rounds.append(time.perf_counter() - start)
+        for _ in range(5):
+            start = time.perf_counter()
+            HTML(string=html).render().write_pdf()
+            baseline.append(time.perf_counter() - start)
 
-        times = []
         for student in record.students:
             for kind in KINDS:
                 t0 = time.perf_counter()
@@ -94,30 +113,40 @@ def main(rounds: int = 3) -> None:
                 t2 = time.perf_counter()
                 document.write_pdf()
                 t3 = time.perf_counter()
-                times.append(t3 - t0)
+                single_docs.append(t3 - t0)
                 per_kind[kind].append(t3 - t0)
                 parts["html"].append(t1 - t0)
                 parts["layout"].append(t2 - t1)
                 parts["pdf"].append(t3 - t2)
                 pages[kind].append(len(document.pages))
-        exgen_rounds.append(statistics.mean(times))
 
-    baseline, per_document = min(baseline_rounds), min(exgen_rounds)
-    print(f"baseline: plain {baseline_pages}-page text document      {baseline * 1000:7.1f} ms "
-          f"({baseline / baseline_pages * 1000:.1f} ms per page)")
+        for n in end_to_end:
+            with tempfile.TemporaryDirectory() as out:
+                summary = render_assignment(klass, out, jobs=n)
+            end_to_end[n].append(summary.seconds / len(summary.files))
+
+    base = median_ms(baseline)
+    print(f"baseline: plain {baseline_pages}-page text document, WeasyPrint as it comes   "
+          f"{base:7.1f} ms")
+    print("exgen, one process, warm (hw3, 5 students):")
     for kind in KINDS:
         mean_pages = statistics.mean(pages[kind])
-        best = sorted(per_kind[kind])[len(per_kind[kind]) // 2]
-        print(f"exgen {kind:<9} ({mean_pages:.1f} pages, median)        {best * 1000:7.1f} ms "
-              f"({best / mean_pages * 1000:.1f} ms per page)")
-    print(f"exgen per document (best round, {len(record.students)} students) {per_document * 1000:7.1f} ms")
+        print(f"  {kind:<9} ({mean_pages:.1f} pages)                                  "
+              f"{median_ms(per_kind[kind]):7.1f} ms  ({median_ms(per_kind[kind]) / base:.1f}x)")
+    single = statistics.mean(single_docs) * 1000
+    print(f"  per document (mean)                                      {single:7.1f} ms  "
+          f"({single / base:.1f}x the baseline)")
     total = sum(sum(v) for v in parts.values())
     print("  where the time goes: " + ", ".join(
         f"{name} {100 * sum(v) / total:.0f} %" for name, v in parts.items()))
-    all_pages = sum(sum(v) for v in pages.values()) / (len(record.students) * len(KINDS) * rounds)
-    print(f"ratio per document: {per_document / baseline:.1f}x the baseline (goal ≤ 2x); "
-          f"per page: {per_document / all_pages / (baseline / baseline_pages):.1f}x")
+    print(f"exgen render end to end (hw3, {class_size} students, {2 * class_size} PDF files, "
+          "pool start included):")
+    for n, times in end_to_end.items():
+        label = "--jobs 1" if n == 1 else f"--jobs {n} (one per CPU)"
+        print(f"  {label:<25} per document                   {median_ms(times):7.1f} ms  "
+              f"({median_ms(times) / base:.1f}x the baseline)")
+    print("goal: ≤ 2x the baseline per document")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main(*(int(a) for a in sys.argv[1:3]))

@@ -20,7 +20,7 @@ from exgen.display import SolutionDisplay
 from exgen.numbers import exact_string
 from exgen.records import assign, load_assignment
 from exgen.render.documents import student_document
-from exgen.render.math import HTML
+from exgen.render.math import INLINE
 from exgen.render.writer import file_stems, render_assignment, safe_stem
 from exgen.roster import RosterEntry
 
@@ -74,7 +74,7 @@ def hw3(tmp_path_factory):
 def asked_numbers(variant) -> list[tuple[str, str]]:
     """(item, rounded text) of every asked item, as the key shows it."""
     solution = variant.solution
-    display = SolutionDisplay(solution, HTML)
+    display = SolutionDisplay(solution, INLINE)
     asked = set(variant.asked)
     return [(item, display.rounded(key).text) for item, key in solution.items() if item in asked]
 

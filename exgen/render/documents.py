@@ -16,8 +16,8 @@ from exgen.activations import ACTIVATIONS
 from exgen.assignment import INSTRUCTION_DEFAULTS
 from exgen.losses import LOSSES
 from exgen.numbers import exact_string
-from exgen.render.diagram import network_svg
-from exgen.render.math import HTML, formula_html, html_name, html_number, vector_html
+from exgen.render.diagram import network_img
+from exgen.render.math import INLINE, ITALIC, formula_html, name_text, number_text, vector_html
 from exgen.worked import STAGE_TITLES, worked_lines
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -25,23 +25,33 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 @dataclass
 class Given:
-    label: Markup  # "Weights W⁽¹⁾ ="
-    value: Markup
+    label: str  # "Weights 𝑊⁽¹⁾"
+    value: Markup  # the number, vector or matrix
+
+
+@dataclass
+class GivenLine:
+    """Given values printed on one line (a layer's weights and bias), with who they belong to."""
+
+    role: str
+    values: list[Given]
     note: str = ""
 
 
 @dataclass
 class AnswerBox:
     item: str  # answer-sheet name with the exercise prefix: "q2.dL/dW1[1,2]"
-    label: Markup
+    label: str  # "∂𝐿/∂𝑊₁₂⁽¹⁾"
 
 
 @dataclass
 class Entry:
+    """One line of the key: ``label = shown ≈ result``, as the seed writes them."""
+
     item: str
-    lhs: Markup
-    parts: list[Markup]  # formula, substitution (each shown once)
-    result: Markup
+    label: str
+    shown: Markup | None  # the substitution (or, for a copied value, the formula)
+    result: str
     exact: bool
     asked: bool
 
@@ -67,7 +77,7 @@ class ExerciseView:
     points: float
     code: str
     description: str
-    given: list[Given]
+    given: list[GivenLine]
     definitions: list[Markup]
     diagram: Markup
     stages: list[Stage]
@@ -121,20 +131,18 @@ def _numbers(solution, name: str):
     return solution.graph.nested(name, solution.values, exact_string)
 
 
-def _given(solution) -> list[Given]:
-    spec, arch = solution.spec, solution.spec.architecture
-    batched = arch.batch_size is not None
-    note = "one row per sample" if batched else ""
-    out = [Given(Markup("Input ") + Markup(html_name("x")), Markup(vector_html(_numbers(solution, "x"))), note)]
-    for l, layer in enumerate(arch.layers, 1):
-        role = "output layer" if l == arch.depth else f"layer {l}"
-        out.append(Given(Markup(f"Weights {html_name(f'W{l}')}"), Markup(vector_html(_numbers(solution, f"W{l}"))),
-                         role))
-        out.append(Given(Markup(f"Bias {html_name(f'b{l}')}"), Markup(vector_html(_numbers(solution, f"b{l}"))), role))
-    out.append(Given(Markup("Target ") + Markup(html_name("y")), Markup(vector_html(_numbers(solution, "y"))), note))
-    out.append(Given(Markup(f"Learning rate {html_name('learning_rate')}"),
-                     Markup(html_number(exact_string(spec.learning_rate)))))
-    return out
+def _given(solution) -> list[GivenLine]:
+    arch = solution.spec.architecture
+    value = lambda name: Markup(vector_html(_numbers(solution, name)))  # noqa: E731
+    note = "one row per sample" if arch.batch_size is not None else ""
+    lines = [GivenLine("", [Given(f"Input {name_text('x')}", value("x")),
+                            Given(f"target {name_text('y')}", value("y"))], note)]
+    for l in range(1, arch.depth + 1):
+        role = "Output layer" if l == arch.depth else f"Layer {l}"
+        lines.append(GivenLine(role, [Given(f"weights {name_text(f'W{l}')}", value(f"W{l}")),
+                                      Given(f"bias {name_text(f'b{l}')}", value(f"b{l}"))]))
+    lines.append(GivenLine("", [Given(f"Learning rate {name_text('learning_rate')}", value("learning_rate"))]))
+    return lines
 
 
 def _definitions(arch) -> list[Markup]:
@@ -149,15 +157,15 @@ def _definitions(arch) -> list[Markup]:
         where = f"layer{'s' if len(layers) > 1 else ''} {', '.join(layers)}"
         slope = ""
         if layer.negative_slope is not None:
-            slope = f", with s = {exact_string(layer.negative_slope)}"
-        text = Markup(f"Activation of {where}, {act.label}{slope}: ") + Markup(
+            slope = f", with {ITALIC['s']} = {number_text(exact_string(layer.negative_slope))}"
+        text = Markup(f"{where.capitalize()}, {act.label}{slope}: ") + Markup(
             formula_html(act.definition_latex, act.definition))
         out.append(text)
     loss = LOSSES[arch.loss]
     mean = " (averaged over the batch)" if arch.batch_size else ""
     out.append(Markup(f"Loss, {loss.label}{mean}: ") + Markup(formula_html(loss.definition_latex, loss.definition)))
     out.append(Markup("Update: ") + Markup(formula_html(
-        r"\theta_{\mathrm{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",
+        r"\theta^{\mathrm{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",
         "θ_new = θ − η · ∂L/∂θ")))
     return out
 
@@ -193,12 +201,12 @@ def _worksheet_exercise(variant) -> ExerciseView:
         if stage not in stages:
             stages[stage] = Stage(STAGE_TITLES[stage], len(stages) + 1)
         stages[stage].boxes.append(
-            AnswerBox(f"{variant.exercise}.{item}", Markup(html_name(key[0], _index(graph, key)))))
+            AnswerBox(f"{variant.exercise}.{item}", name_text(key[0], _index(graph, key))))
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(solution.spec.architecture), given=_given(solution),
         definitions=_definitions(solution.spec.architecture),
-        diagram=Markup(network_svg(solution.spec)), stages=list(stages.values()), asked=len(asked),
+        diagram=Markup(network_img(solution.spec)), stages=list(stages.values()), asked=len(asked),
         layers=solution.spec.architecture.depth,
     )
 
@@ -224,26 +232,24 @@ def _key_exercise(variant) -> ExerciseView:
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
     stages: dict[str, Stage] = {}
-    for lines in worked_lines(solution, HTML):
+    for lines in worked_lines(solution, INLINE):
         step = lines.step
         if step.stage not in stages:
             stages[step.stage] = Stage(STAGE_TITLES[step.stage], len(stages) + 1)
         entries = []
         for e in lines.entries:
-            parts = [Markup(e.formula)]
-            if e.substitution != e.formula:
-                parts.append(Markup(e.substitution))
-            if e.substitution == e.result:
-                parts.pop()
-            entries.append(Entry(f"{variant.exercise}.{e.item}",
-                                 Markup(html_name(e.key[0], _index(graph, e.key))),
-                                 parts, Markup(e.result), e.exact, e.item in asked))
+            # The step's formula above says how every entry is computed, so an entry shows its
+            # numbers (as the seed does); an entry that only copies a value shows where from.
+            shown = e.substitution if e.substitution != e.result else e.formula
+            entries.append(Entry(f"{variant.exercise}.{e.item}", name_text(e.key[0], _index(graph, e.key)),
+                                 Markup(shown) if shown != e.result else None, e.result, e.exact,
+                                 e.item in asked))
         stages[step.stage].steps.append(
             StepView(Markup(formula_html(step.formula_latex, step.formula)), _notes(step, arch), entries))
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(arch), given=_given(solution), definitions=_definitions(arch),
-        diagram=Markup(network_svg(solution.spec, values=solution.values)),
+        diagram=Markup(network_img(solution.spec, values=solution.values)),
         stages=list(stages.values()), asked=len(asked), layers=arch.depth,
     )
 

@@ -1,16 +1,22 @@
-"""Math for printed documents: formulas and numbers as HTML text, ziamath for anything else.
+"""Math for printed documents, as text: Unicode where it reads well, a few elements where not.
 
 Two kinds of math appear on a worksheet or key:
 
-- symbolic formulas (``σ(z) = 1/(1+e^(−z))``, ``∂L/∂W⁽¹⁾ = ∂L/∂z⁽¹⁾ a⁽⁰⁾ᵀ``): the same for
-  every student of a network shape, typeset once and cached. exgen writes them in a small
-  LaTeX subset that :func:`latex_html` turns into HTML text (fractions, scripts, hats, sums,
-  cases); anything beyond it is drawn by ziamath as SVG. HTML rather than SVG for the common
-  case because WeasyPrint re-parses every SVG glyph path on each use (profiled: ~0.5 s of a
-  1.2 s answer key), and because text stays searchable and readable aloud;
-- everything holding a number (given values, substitutions, results): typeset as HTML text by
-  :class:`HtmlNotation`, so each number is real text in the PDF (searchable, copyable,
-  readable aloud) and nothing number-dependent is ever drawn as paths.
+- display formulas (a step's rule ``∂L/∂W⁽¹⁾ = ∂L/∂z⁽¹⁾ xᵀ``, ``σ(z) = 1/(1+e^(−z))``): the
+  same for every student of a network shape, written by exgen in a small LaTeX subset that
+  :func:`latex_html` typesets with stacked fractions; anything beyond the subset is drawn by
+  ziamath as SVG (:func:`formula_svg`);
+- inline math (names such as ``𝑊₁₂⁽¹⁾``, every entry's substitution and result): plain text,
+  built by :func:`name_text` and :class:`InlineNotation`.
+
+Why Unicode rather than ``<i>``/``<sub>``/``<sup>`` elements: in WeasyPrint every inline
+element splits a line into separately shaped and drawn text runs, and every stacked fraction
+is an inline-block laid out twice (measured: a line costs ~0.2 ms as text, ~0.2 ms more per
+inline element, ~1 ms more per stacked fraction). So variables are the Mathematical Italic
+letters (U+1D434…, 𝑥 𝑊 𝐿), hats the combining circumflex (𝑦̂), indices and layer numbers the
+Unicode sub/superscript digits (₁₂, ⁽¹⁾) — all in DejaVu Serif, all real text that
+pdftotext and screen readers read. Elements remain only where text cannot do it: stacked
+fractions in display formulas, a superscript with letters in it (e^−z), matrices.
 
 Every string returned here is markup built by exgen from names and numbers it owns; it is
 wrapped in :class:`markupsafe.Markup` only at the template boundary (see ``documents``).
@@ -23,7 +29,7 @@ import os
 from functools import lru_cache
 from html import escape
 
-from exgen.display import LatexNotation, Notation
+from exgen.display import Notation
 
 #: DejaVu Math TeX Gyre matches the documents' DejaVu Serif text (Debian fonts-dejavu-extra);
 #: ziamath's bundled STIX Two Math is the fallback on machines without it.
@@ -36,12 +42,162 @@ def math_font() -> str | None:
     return next((path for path in MATH_FONTS if os.path.exists(path)), None)
 
 
+# -- characters --------------------------------------------------------------------------------
+def _italic(c: str) -> str:
+    if "a" <= c <= "z":
+        return "\u210e" if c == "h" else chr(0x1D44E + ord(c) - ord("a"))
+    if "A" <= c <= "Z":
+        return chr(0x1D434 + ord(c) - ord("A"))
+    return c
+
+
+#: Mathematical Italic letters (𝑊 𝑥 𝐿); ℎ has its own code point (U+1D455 is unassigned).
+ITALIC = {c: _italic(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_UPRIGHT = {v: k for k, v in ITALIC.items()}
+HAT = "\u0302"  # combining circumflex: 𝑦̂
+MINUS = "−"
+
+#: What can be written as a Unicode sub/superscript (DejaVu Serif has every one of these).
+_SUB = dict(zip("0123456789+−=()aehijklmnoprstuvx",
+                "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+_SUP = dict(zip("0123456789+−=()⊤", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵀ"))
+#: "new" of an updated parameter (W⁽¹⁾ⁿᵉʷ); there is no superscript comma to put before it.
+_SUP_WORDS = {",new": "ⁿᵉʷ", "new": "ⁿᵉʷ"}
+#: 1/2 -> ½ and so on: a fraction of two small integers reads well as one character.
+VULGAR = {(1, 2): "½", (1, 3): "⅓", (2, 3): "⅔", (1, 4): "¼", (3, 4): "¾", (1, 5): "⅕",
+          (1, 6): "⅙", (1, 7): "⅐", (1, 8): "⅛", (1, 9): "⅑", (1, 10): "⅒"}
+
+
+def unicode_script(text: str, sup: bool) -> str | None:
+    """``text`` (plain, letters possibly italic) as Unicode sub/superscript, or None."""
+    plain = "".join(_UPRIGHT.get(c, c) for c in text if not c.isspace())
+    table = _SUP if sup else _SUB
+    if sup:
+        for word, script in _SUP_WORDS.items():
+            if plain.endswith(word):
+                head = unicode_script(plain[: -len(word)], True) if plain[: -len(word)] else ""
+                return None if head is None else head + script
+    if not plain or any(c not in table for c in plain):
+        return None
+    return "".join(table[c] for c in plain)
+
+
+def scripts(base: str, sup: str = "", sub: str = "") -> str:
+    """``base`` with a subscript then a superscript (𝑊₁₂⁽¹⁾): Unicode when both can be,
+    else ``<sub>``/``<sup>`` for the one that cannot."""
+    out = base
+    if sub:
+        u = unicode_script(sub, False) if "<" not in sub else None
+        out += u if u is not None else f"<sub>{sub}</sub>"
+    if sup:
+        u = unicode_script(sup, True) if "<" not in sup else None
+        out += u if u is not None else f"<sup>{sup}</sup>"
+    return out
+
+
+# -- names and numbers ------------------------------------------------------------------------
+_HEADS = {"yhat": ITALIC["y"] + HAT, "learning_rate": "η", "loss": ITALIC["L"]}
+
+
+@lru_cache(maxsize=8192)
+def name_text(name: str, index: tuple[int, ...] = ()) -> str:
+    """A quantity, or one 0-based entry of it, as text: ``dL/dW1`` (0, 1) -> ``∂𝐿/∂𝑊₁₂⁽¹⁾``."""
+    if name.startswith("dL/d"):
+        return f"∂{ITALIC['L']}/∂" + name_text(name[4:], index)
+    new = name.endswith("_new")
+    base = name[:-4] if new else name
+    if base in _HEADS:
+        head, layer = _HEADS[base], ""
+    else:
+        letters = base.rstrip("0123456789")
+        head, layer = "".join(ITALIC.get(c, c) for c in letters), base[len(letters):]
+    sup = (f"({layer})" if layer else "") + (",new" if new else "")
+    numbers = ["".join(_SUB[c] for c in str(i + 1)) for i in index]
+    # subscripts have no comma: 𝑊₁₂ is row 1, column 2; indices of two digits need one between
+    sep = "," if any(len(n) > 1 for n in numbers) or len(numbers) > 2 else ""
+    sub = sep.join(numbers)
+    return head + sub + (unicode_script(sup, True) if sup else "")
+
+
+def number_text(text: str) -> str:
+    """A number: Unicode minus, ``1.5E-9`` as 1.5 × 10⁻⁹ (the exponent as Unicode digits)."""
+    if "E" in text:
+        mantissa, _, exponent = text.partition("E")
+        power = unicode_script(str(int(exponent)).replace("-", MINUS), True)
+        return f"{number_text(mantissa)} × 10{power}"
+    return text.replace("-", MINUS)
+
+
+class InlineNotation(Notation):
+    """An entry's formula and substitution as inline text (``𝑧₁⁽¹⁾ = 0.4 × (−1) + 0.1``).
+
+    Divisions are written ``a / b`` with brackets where needed, as the plain notation does:
+    stacked fractions belong to the step's display formula above the entries.
+    """
+
+    times, plus, minus_op, minus = " × ", " + ", " − ", MINUS
+
+    def number(self, text: str) -> str:
+        return number_text(text)
+
+    def symbol(self, name: str, index: tuple) -> str:
+        return name_text(name, tuple(index))
+
+    def const(self, p, q) -> str:
+        if q == 1:
+            return str(p)
+        return VULGAR.get((int(p), int(q))) or f"({p}/{q})"
+
+    def square(self, a: str) -> str:
+        return f"{a}²"
+
+    def exp(self, a: str) -> str:
+        return f"{ITALIC['e']}<sup>{a}</sup>"
+
+    def relu_grad(self, a: str) -> str:
+        return f"ReLU′({a})"
+
+    def leaky_grad(self, a: str) -> str:
+        return f"{ITALIC['f']}′({a})"
+
+
+INLINE = InlineNotation()
+
+
+def vector_html(values: list) -> str:
+    """A vector or matrix (nested lists of number texts) in square brackets.
+
+    A vector is a column, as the step graph's matrix products read it (W · x). One row is
+    text (``[−0.9  −0.2]``); several rows are a table whose brackets are two narrow cells
+    spanning every row, with three borders each (cheaper to lay out than positioned brackets).
+    """
+    if isinstance(values, str):  # a scalar
+        return number_text(values)
+    rows = values if values and isinstance(values[0], list) else [[v] for v in values]
+    if len(rows) == 1:
+        return "[" + "\u2002".join(number_text(v) for v in rows[0]) + "]"
+    span = len(rows)
+    body = []
+    for r, row in enumerate(rows):
+        cells = "".join(f"<td>{number_text(v)}</td>" for v in row)
+        if r == 0:
+            cells = f'<td class="lb" rowspan="{span}"></td>{cells}<td class="rb" rowspan="{span}"></td>'
+        body.append(f"<tr>{cells}</tr>")
+    return f'<table class="matrix">{"".join(body)}</table>'
+
+
+# -- display formulas --------------------------------------------------------------------------
+def fraction(numerator: str, denominator: str) -> str:
+    """A stacked fraction: an inline-block of two lines, the lower one with a rule on top."""
+    return f'<span class="frac"><span class="num">{numerator}</span><span class="den">{denominator}</span></span>'
+
+
 @lru_cache(maxsize=4096)
 def formula_html(latex: str, alt: str = "") -> str:
-    """A symbolic formula, typeset: as HTML text where :func:`latex_html` knows every command
+    """A display formula, typeset: as HTML text where :func:`latex_html` knows every command
     (all formulas exgen itself writes), else as a ziamath SVG (:func:`formula_svg`)."""
     try:
-        return f'<span class="formula">{latex_html(latex)}</span>'
+        return latex_html(latex)
     except UnsupportedLatex:
         return formula_svg(latex, alt)
 
@@ -71,19 +227,20 @@ def formula_svg(latex: str, alt: str = "") -> str:
     )
 
 
-# -- the LaTeX exgen writes, as HTML -----------------------------------------------------------
 class UnsupportedLatex(ValueError):
     """A command or construct :func:`latex_html` does not typeset (ziamath then does)."""
 
 
 _SYMBOLS = {
     r"\sigma": "σ", r"\eta": "η", r"\ell": "ℓ", r"\delta": "δ", r"\theta": "θ",
-    r"\partial": "∂", r"\odot": " ⊙ ", r"\top": "⊤", r"\le": " ≤ ", r"\times": " × ",
-    r"\cdot": " · ", r"\quad": "\u2003", r"\,": "\u2009", r"\;": " ", r"\ ": " ",
+    r"\partial": "∂", r"\odot": "\u00a0⊙\u00a0", r"\top": "⊤", r"\le": "\u00a0≤\u00a0",
+    r"\times": "\u00a0×\u00a0", r"\cdot": "\u00a0·\u00a0", r"\quad": "\u2003", r"\,": "\u202f",
+    r"\;": "\u00a0", r"\ ": "\u00a0",
 }
 _FUNCTIONS = {r"\tanh": "tanh", r"\ln": "ln", r"\max": "max", r"\exp": "exp"}
-_BINARY = {"=": " = ", "+": " + ", "-": " − ", "<": " < ", ">": " > ", ",": ", "}
-_HATS = {"y": "ŷ", "a": "â", "e": "ê", "o": "ô", "u": "û", "i": "î"}
+#: Display formulas never break inside: their spaces are no-break spaces (U+00A0, U+202F).
+_BINARY = {"=": "\u00a0=\u00a0", "+": "\u00a0+\u00a0", "-": "\u00a0−\u00a0", "<": "\u00a0<\u00a0",
+           ">": "\u00a0>\u00a0", ",": ",\u00a0"}
 
 
 def _tokens(latex: str):
@@ -108,7 +265,7 @@ def _tokens(latex: str):
 
 class _Parser:
     """Recursive descent over the token list: groups, scripts, fractions, \\left( \\right),
-    cases. Each ``atom`` returns (html, kind) where kind tells how a following minus reads."""
+    cases. Each ``atom`` returns (html, operand) where operand tells how a following minus reads."""
 
     def __init__(self, latex: str):
         self.tokens = list(_tokens(latex))
@@ -148,8 +305,13 @@ class _Parser:
         while (token := self.peek()) is not None and token != stop:
             if token in ("&", r"\\", "}") or token == r"\right" or token == r"\end":
                 break
+            before = operand
             html, operand = self.atom(operand)
-            html = self.scripts(html)
+            if html == "Σ":  # thin spaces around a sum, as TeX spaces a large operator
+                html = ("\u202f" if before else "") + self.scripts(html) + "\u202f"
+                operand = False
+            else:
+                html = self.scripts(html)
             out.append(html)
             if single:
                 break
@@ -164,10 +326,7 @@ class _Parser:
                 sub = self.group()
         if not sup and not sub:
             return base
-        if sub and base.endswith("Σ</span>"):  # a sum's index sits under it, as in display math
-            return f'<span class="sum">{base}<span class="under">{sub}</span></span>' + (
-                f"<sup>{sup}</sup>" if sup else "")
-        return base + _scripts(sup, sub)
+        return scripts(base, sup.strip(), sub.strip())
 
     def atom(self, operand: bool) -> tuple[str, bool]:
         token = self.take()
@@ -177,31 +336,33 @@ class _Parser:
             return inner, True
         if token in _BINARY:
             if token == "-" and not operand:
-                return "−", False
+                return MINUS, False
             return _BINARY[token], False
         if token in ("(", "["):
             return token, False
         if token in (")", "]", "'"):
             return ("′" if token == "'" else token), True
         if token == r"\frac":
-            return fraction(self.group(), self.group()), True
+            numerator, denominator = self.group(), self.group()
+            if numerator.isdigit() and denominator.isdigit() and (int(numerator), int(denominator)) in VULGAR:
+                return VULGAR[int(numerator), int(denominator)], True
+            return fraction(numerator, denominator), True
         if token == r"\hat":
             inner = self.group()
-            letter = inner.removeprefix('<i class="v">').removesuffix("</i>")
-            if letter not in _HATS:
+            if len(inner) != 1 or _UPRIGHT.get(inner) is None:
                 raise UnsupportedLatex(f"\\hat{{{inner}}}")
-            return f'<i class="v">{_HATS[letter]}</i>', True
+            return inner + HAT, True
         if token in (r"\operatorname", r"\mathrm"):
             return self.text_group(), True
         if token == r"\sum":
-            return '<span class="op">Σ</span>', False
+            return "Σ", False
         if token == r"\left":
             opening = self.take()
             inner = self.sequence(stop=r"\right")
             if self.take() != r"\right":
                 raise UnsupportedLatex("unbalanced \\left")
             closing = self.take()
-            if 'class="frac"' in inner:
+            if 'class="frac"' in inner:  # brackets as tall as the fraction inside
                 return (f'<span class="big">{escape(opening)}</span>{inner}'
                         f'<span class="big">{escape(closing)}</span>'), True
             return f"{escape(opening)}{inner}{escape(closing)}", True
@@ -211,16 +372,16 @@ class _Parser:
             return self.cases(), True
         if token in _SYMBOLS:
             symbol = _SYMBOLS[token]
-            return symbol, not symbol.startswith(" ")
-        if token in _FUNCTIONS:  # "ln ŷ" needs a space, "ln(1 − ŷ)" does not
+            return symbol, not symbol.startswith("\u00a0")
+        if token in _FUNCTIONS:  # "ln 𝑦̂" needs a space, "ln(1 − 𝑦̂)" does not
             following = self.peek()
-            space = "" if following in ("(", r"\left", "^", "_", None) else "\u2009"
-            before = "\u2009" if operand else ""  # "y ln ŷ", as TeX spaces an operator name
+            space = "" if following in ("(", r"\left", "^", "_", "'", None) else "\u202f"
+            before = "\u202f" if operand else ""  # "y ln ŷ", as TeX spaces an operator name
             return before + _FUNCTIONS[token] + space, True
         if token.startswith("\\"):
             raise UnsupportedLatex(token)
         if token.isalpha():
-            return f'<i class="v">{escape(token)}</i>', True
+            return ITALIC.get(token, escape(token)), True
         if token.isdigit() or token == ".":
             return token, True
         raise UnsupportedLatex(token)
@@ -241,131 +402,16 @@ class _Parser:
                 break
             else:
                 raise UnsupportedLatex(token)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in rows)
-        return f'<span class="brace">{{</span><table class="cases"><tbody>{body}</tbody></table>'
+        body = "".join("<tr>" + "".join(f'<td class="case">{cell}</td>' for cell in cells) + "</tr>"
+                       for cells in rows)
+        return f'<span class="brace">{{</span><table class="cases">{body}</table>'
 
 
 @lru_cache(maxsize=4096)
 def latex_html(latex: str) -> str:
-    """The LaTeX subset exgen's formulas use, as HTML text (raises :class:`UnsupportedLatex`)."""
+    """The LaTeX subset exgen's formulas use, as HTML (raises :class:`UnsupportedLatex`)."""
     parser = _Parser(latex)
     html = parser.sequence()
     if parser.peek() is not None:
         raise UnsupportedLatex(f"unexpected {parser.peek()}")
     return html
-
-
-# -- names and numbers as HTML -----------------------------------------------------------------
-_HEADS = {"yhat": "ŷ", "learning_rate": "η", "loss": "L"}
-_UPRIGHT = {"learning_rate", "loss"}
-
-
-def _scripts(sup: str, sub: str) -> str:
-    """Superscript and subscript stacked over each other (W⁽¹⁾₁₂, not W⁽¹⁾ followed by ₁₂)."""
-    if sup and sub:
-        return (f'<span class="ss"><span class="sup">{sup}</span>'
-                f'<span class="sub">{sub}</span></span>')
-    if sup:
-        return f"<sup>{sup}</sup>"
-    if sub:
-        return f"<sub>{sub}</sub>"
-    return ""
-
-
-@lru_cache(maxsize=8192)
-def html_name(name: str, index: tuple[int, ...] = ()) -> str:
-    """HTML for a quantity (or one 0-based entry of it), written as in ``names.tex_name``."""
-    if name.startswith("dL/d"):
-        return fraction("∂<i>L</i>", "∂" + html_name(name[4:], index))
-    new = name.endswith("_new")
-    base = name[:-4] if new else name
-    if base in _HEADS:
-        head, layer = _HEADS[base], ""
-    else:
-        head = base.rstrip("0123456789")
-        layer = base[len(head):]
-    sup = ",".join(part for part in (f"({layer})" if layer else "", "new" if new else "") if part)
-    numbers = [str(i + 1) for i in index]
-    sep = "," if any(len(n) > 1 for n in numbers) or len(numbers) > 2 else ""
-    return f'<i class="v">{head}</i>' + _scripts(sup, sep.join(numbers))
-
-
-def fraction(numerator: str, denominator: str) -> str:
-    return (f'<span class="frac"><span class="num">{numerator}</span>'
-            f'<span class="den">{denominator}</span></span>')
-
-
-def html_number(text: str) -> str:
-    """A number as HTML: Unicode minus, ``1.5E-9`` as 1.5 × 10⁻⁹ (superscript as text)."""
-    if "E" in text:
-        mantissa, _, exponent = text.partition("E")
-        return f"{html_number(mantissa)} × 10<sup>{int(exponent)}</sup>".replace("-", "−")
-    return text.replace("-", "−")
-
-
-class HtmlNotation(LatexNotation):
-    """The worked solution in HTML: what ``LatexNotation`` typesets, as text and spans.
-
-    It derives from :class:`LatexNotation` for one behaviour only: the display arithmetic then
-    writes a division as a stacked fraction of its operands (``fraction``) instead of ``a / b``.
-    """
-
-    times, plus, minus_op, minus = " × ", " + ", " − ", "−"
-
-    def number(self, text: str) -> str:
-        return html_number(text)
-
-    def symbol(self, name: str, index: tuple) -> str:
-        return html_name(name, tuple(index))
-
-    def const(self, p, q) -> str:
-        return str(p) if q == 1 else fraction(str(p), str(q))
-
-    def div(self, a: str, b: str) -> str:
-        return fraction(a, b)
-
-    def paren(self, a: str) -> str:
-        if 'class="frac"' in a:  # brackets as tall as the fraction inside
-            return f'<span class="big">(</span>{a}<span class="big">)</span>'
-        return f"({a})"
-
-    def square(self, a: str) -> str:
-        return f"{a}<sup>2</sup>"
-
-    def exp(self, a: str) -> str:
-        return f'<i class="v">e</i><sup>{a}</sup>'
-
-    def func(self, name: str, a: str) -> str:
-        return f"{name}({a})"
-
-    def relu_grad(self, a: str) -> str:
-        return f"ReLU′({a})"
-
-    def leaky_grad(self, a: str) -> str:
-        return f'<i class="v">f</i>′({a})'
-
-
-HTML = HtmlNotation()
-assert isinstance(HTML, Notation)
-
-
-def vector_html(values: list) -> str:
-    """A vector or matrix (nested lists of number texts) in square brackets.
-
-    A vector is written as a column, as the step graph's matrix products read it (W · x).
-    """
-    if values and isinstance(values[0], list):
-        rows = values
-    else:
-        rows = [[v] for v in values]
-    # The brackets are two narrow cells spanning every row, with three borders each: cheaper
-    # to lay out than positioned ::before/::after brackets (profiled: ~0.1 s per worksheet).
-    span = len(rows)
-    body = []
-    for r, row in enumerate(rows):
-        cells = "".join(f"<td>{html_number(v)}</td>" for v in row)
-        if r == 0:
-            cells = f'<td class="lb" rowspan="{span}"></td>{cells}<td class="rb" rowspan="{span}"></td>'
-        body.append(f"<tr>{cells}</tr>")
-    return f'<table class="matrix"><tbody>{"".join(body)}</tbody></table>'

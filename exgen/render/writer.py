@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from exgen.render.documents import student_document
+from exgen.render.engine import Renderer
 
 KINDS = ("worksheet", "key")
 COMBINED = {"worksheet": "all-worksheets.pdf", "key": "all-keys.pdf"}
@@ -68,82 +68,167 @@ class RenderSummary:
                 f"({self.seconds:.1f} s, {per:.2f} s per document)")
 
 
-class Renderer:
-    """Renders student documents; shares fonts and the image cache between documents so that
-    formulas repeated across students are parsed once per run."""
-
-    def __init__(self, paper: str = "a4"):
-        from weasyprint.text.fonts import FontConfiguration
-
-        from exgen.pdf import url_fetcher
-
-        self.paper = paper
-        self.fetcher = url_fetcher()
-        self.font_config = FontConfiguration()
-        self.image_cache: dict = {}
-
-    def html(self, record, student: dict, kind: str) -> str:
-        from exgen.templating import render
-
-        doc = student_document(record, student, kind, self.paper)
-        return render(f"{kind}.html", doc=doc)
-
-    def document(self, html: str):
-        """Lay out one HTML document (a ``weasyprint.Document``)."""
-        import logging
-
-        from weasyprint import HTML
-
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        return HTML(string=html, base_url=None, url_fetcher=self.fetcher).render(
-            font_config=self.font_config, cache=self.image_cache)
-
-    @property
-    def refused(self) -> list[str]:
-        return self.fetcher.refused
+def default_jobs() -> int:
+    """Worker processes to use: one per CPU this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = False,
-                      progress: Callable[[int], None] | None = None) -> RenderSummary:
+                      progress: Callable[[int], None] | None = None,
+                      jobs: int | None = None) -> RenderSummary:
     """Write ``<stem>-worksheet.pdf`` and ``<stem>-key.pdf`` per student into ``out_dir``
-    (and ``all-worksheets.pdf`` / ``all-keys.pdf`` when ``combined``)."""
+    (and ``all-worksheets.pdf`` / ``all-keys.pdf`` when ``combined``).
+
+    ``jobs``: processes that render at once (default: one per CPU). Students are handed out one
+    at a time; each file is written by the process that rendered it, and the summary and the
+    combined files follow the roster order whatever order the students finish in.
+    """
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(paper)
-    summary = RenderSummary()
     stems = file_stems([s["student_id"] for s in record.students])
-    kept: dict[str, list] = {kind: [] for kind in KINDS}
-    for student in record.students:
-        if not any(record.variant(student["student_id"], e["key"]) for e in record.exercises):
-            if progress:
-                progress(1)
-            continue  # a student without variants has nothing to print
-        summary.students += 1
+    printed = [i for i, s in enumerate(record.students)
+               if any(record.variant(s["student_id"], e["key"]) for e in record.exercises)]
+    if progress and len(printed) < len(record.students):
+        progress(len(record.students) - len(printed))  # a student without variants has nothing to print
+    job = _Job(record, out, paper, stems)
+    jobs = min(default_jobs() if jobs is None else max(1, jobs), len(printed))
+    if jobs > 1 and _can_fork():
+        results = _render_in_pool(job, printed, jobs, progress)
+    else:
+        results = _render_here(job, printed, progress)
+    summary = RenderSummary(students=len(printed))
+    singles: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+    for index in printed:  # roster order
+        done = results[index]
+        summary.files += done.files
+        for kind, path in zip(KINDS, done.files):
+            singles[kind].append(path)
+            summary.pages[kind] += done.pages[kind]
+        summary.refused += done.refused
+    if combined and printed:
         for kind in KINDS:
-            document = renderer.document(renderer.html(record, student, kind))
-            path = out / f"{stems[student['student_id']]}-{kind}.pdf"
-            _write(document, path)
-            summary.files.append(path)
-            summary.pages[kind] += len(document.pages)
-            if combined:
-                kept[kind].append(document)
-        if progress:
-            progress(1)
-    if combined and summary.students:
-        for kind in KINDS:
-            documents = kept[kind]
-            pages = [page for document in documents for page in document.pages]
             path = out / COMBINED[kind]
-            _write(documents[0].copy(pages), path)
+            what = "worksheets" if kind == "worksheet" else "answer keys"
+            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}")
             summary.files.append(path)
-    summary.refused = list(renderer.refused)
     summary.seconds = time.perf_counter() - start
     return summary
 
 
+# -- rendering one student's documents, here or in a worker process ------------------------------
+@dataclass
+class _Job:
+    record: object
+    out: Path
+    paper: str
+    stems: dict[str, str]
+
+
+@dataclass
+class _Done:
+    files: list[Path]
+    pages: dict[str, int]
+    refused: list[str]
+
+
+def _render_student(job: _Job, renderer: Renderer, index: int) -> _Done:
+    student = job.record.students[index]
+    done = _Done([], {}, [])
+    already = len(renderer.refused)
+    for kind in KINDS:
+        document = renderer.document(renderer.html(job.record, student, kind))
+        path = job.out / f"{job.stems[student['student_id']]}-{kind}.pdf"
+        _write(document, path)
+        done.files.append(path)
+        done.pages[kind] = len(document.pages)
+    done.refused = renderer.refused[already:]
+    return done
+
+
+def _render_here(job: _Job, indices: list[int], progress) -> dict[int, _Done]:
+    renderer = Renderer(job.paper)
+    results = {}
+    for index in indices:
+        results[index] = _render_student(job, renderer, index)
+        if progress:
+            progress(1)
+    return results
+
+
+def _can_fork() -> bool:
+    """Worker processes are forked: they inherit the loaded assignment and the imported
+    modules instead of unpickling and importing them (spawn costs ~1 s per worker). Where fork
+    is not the platform's safe default (macOS, Windows), documents are rendered in-process."""
+    import multiprocessing
+    import sys
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+#: The job a forked worker renders from, set in the parent just before the pool forks.
+_JOB: _Job | None = None
+_RENDERER: Renderer | None = None
+
+
+def _worker_start() -> None:
+    global _RENDERER
+    _RENDERER = Renderer(_JOB.paper)  # each process has its own fonts and caches
+
+
+def _worker_render(index: int) -> tuple[int, _Done]:
+    return index, _render_student(_JOB, _RENDERER, index)
+
+
+def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[int, _Done]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from exgen.render.engine import prepare
+
+    global _JOB
+    prepare(job.record, job.paper)
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_start) as pool:
+            futures = [pool.submit(_worker_render, index) for index in indices]
+            results = {}
+            for future in as_completed(futures):
+                index, done = future.result()
+                results[index] = done
+                if progress:
+                    progress(1)
+            return results
+    finally:
+        _JOB = None
+
+
+# -- files -----------------------------------------------------------------------------------------
 def _write(document, path: Path) -> None:
     """Write via a temporary file in the same directory, so a crash leaves no half PDF."""
     tmp = path.with_name(f".{path.name}.tmp")
     document.write_pdf(str(tmp))
+    os.replace(tmp, path)
+
+
+def _concatenate(files: list[Path], path: Path, title: str) -> None:
+    """One PDF of all pages of ``files``, in order (each student's first page starts a sheet).
+
+    The single files are joined with pypdf rather than laid out again: writing the combined
+    file through WeasyPrint cost as much as writing every single file a second time, and it
+    kept every student's laid-out document in memory until the end.
+    """
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for file in files:
+        writer.append(str(file))
+    writer.add_metadata({"/Title": title, "/Creator": "exgen"})
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        writer.write(handle)
     os.replace(tmp, path)

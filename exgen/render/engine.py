@@ -1,0 +1,124 @@
+"""WeasyPrint as exgen drives it: one Renderer per process, with a lean user-agent stylesheet.
+
+Why a user-agent stylesheet of our own: WeasyPrint's default one (``html5_ua.css``) styles every
+HTML element there is, and six of its rules (``::marker``, ``::footnote-call``, …) match every
+element as pseudo-elements; the cascade then computes seven styles per element. Profiled on an
+answer key of ~1700 elements: 270 ms of a 920 ms render went to the cascade, 30 ms with the
+lean sheet below. It holds the default sheet's rules for the elements our templates use, and
+only those (``tests/test_render.py`` checks that the documents use no other element, and that
+the pages come out the same under WeasyPrint's own sheet).
+
+The hook is ``HTML._ua_stylesheets``, a method WeasyPrint has had since its early versions but
+does not document; should it go away, documents render exactly the same, only slower (and the
+test that the lean sheet is used fails, saying so).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+#: The rules of WeasyPrint's html5_ua.css for the elements of templates/*.html (and nothing
+#: that matches every element). The documents' own stylesheet overrides most of it anyway.
+UA_CSS = """
+html, body, div, p, h1, h2, h3 { display: block }
+head, style, title, meta, script, link, base, template { display: none }
+h1 { font-size: 2em; font-weight: bold; margin-top: .67em; margin-bottom: .67em }
+h2 { font-size: 1.5em; font-weight: bold; margin-top: .83em; margin-bottom: .83em }
+h3 { font-size: 1.17em; font-weight: bold; margin-top: 1em; margin-bottom: 1em }
+p { margin-top: 1em; margin-bottom: 1em }
+body { margin: 8px }
+b { font-weight: bold }
+sub { vertical-align: sub; font-size: smaller; line-height: normal }
+sup { vertical-align: super; font-size: smaller; line-height: normal }
+table { display: table; box-sizing: border-box; border-spacing: 2px; border-collapse: separate;
+        text-indent: initial; border-color: gray }
+tbody { display: table-row-group; vertical-align: middle; border-color: inherit }
+tr { display: table-row; vertical-align: inherit; border-color: inherit }
+td { display: table-cell; vertical-align: inherit; padding: 1px; border-color: gray }
+img, svg { overflow: hidden }
+"""
+
+#: The elements UA_CSS styles (what the templates may use).
+UA_ELEMENTS = frozenset(
+    "html head meta title style body div p h1 h2 h3 span b sub sup table tbody tr td img svg".split())
+
+
+@lru_cache(maxsize=1)
+def _lean_html_class():
+    from weasyprint import CSS, HTML
+
+    sheet = CSS(string=UA_CSS)
+
+    class LeanHTML(HTML):
+        """WeasyPrint's HTML with :data:`UA_CSS` as its user-agent stylesheet."""
+
+        def _ua_stylesheets(self, *args, **kwargs):
+            return [sheet]
+
+    return LeanHTML
+
+
+def document_html(record, student: dict, kind: str, paper: str = "a4") -> str:
+    """The HTML of one student's worksheet (``kind="worksheet"``) or answer key (``"key"``)."""
+    from exgen.render.documents import student_document
+    from exgen.templating import render
+
+    return render(f"{kind}.html", doc=student_document(record, student, kind, paper))
+
+
+def prepare(record, paper: str) -> None:
+    """Load and build what every document needs, before worker processes are forked, so that
+    they inherit it instead of each building it again: WeasyPrint's modules (~0.4 s to
+    import), the stylesheets, the compiled templates, and the step-graph displays of the
+    assignment's network shapes (the first student's documents build them)."""
+    _lean_html_class()
+    document_stylesheet(paper)
+    first = next((s for s in record.students
+                  if all(record.variant(s["student_id"], e["key"]) for e in record.exercises)), None)
+    if first is not None:
+        for kind in ("worksheet", "key"):
+            document_html(record, first, kind, paper)
+
+
+@lru_cache(maxsize=4)
+def document_stylesheet(paper: str):
+    """templates/document.css for one paper size, parsed once: parsing it costs more than
+    styling the elements it selects (~8 ms of each document when it was inlined)."""
+    from weasyprint import CSS
+
+    from exgen.render.documents import PAPER_SIZES
+    from exgen.templating import render
+
+    return CSS(string=render("document.css", paper=PAPER_SIZES[paper]))
+
+
+class Renderer:
+    """Lays out student documents; shares fonts and the image cache between documents, so that
+    what repeats across students (fonts, formulas drawn as images) is loaded once per process."""
+
+    def __init__(self, paper: str = "a4"):
+        from weasyprint.text.fonts import FontConfiguration
+
+        from exgen.pdf import url_fetcher
+
+        self.paper = paper
+        self.fetcher = url_fetcher()
+        self.font_config = FontConfiguration()
+        self.image_cache: dict = {}
+        self.html_class = _lean_html_class()
+        self.stylesheet = document_stylesheet(paper)
+        # WeasyPrint logs a warning per refused resource; the fetcher keeps the list instead.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+    def html(self, record, student: dict, kind: str) -> str:
+        return document_html(record, student, kind, self.paper)
+
+    def document(self, html: str):
+        """Lay out one HTML document (a ``weasyprint.Document``)."""
+        return self.html_class(string=html, base_url=None, url_fetcher=self.fetcher).render(
+            font_config=self.font_config, cache=self.image_cache, stylesheets=[self.stylesheet])
+
+    @property
+    def refused(self) -> list[str]:
+        return self.fetcher.refused
