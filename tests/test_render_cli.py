@@ -51,3 +51,13 @@ def test_render_into_a_file_is_a_clear_error(assigned, tmp_path):
     target.write_text("x")
     result = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(target)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_render_in_one_process_or_several(assigned, tmp_path):
+    one = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(tmp_path / "one"), "--jobs", "1"])
+    two = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(tmp_path / "two"), "--jobs", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    for path in sorted((tmp_path / "one").iterdir()):
+        assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
+    bad = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(tmp_path / "x"), "--jobs", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -138,8 +138,10 @@ def test_entries_are_text_with_numbers_and_names():
 
 
 def test_vectors_and_matrices():
-    assert vector_html(["0.5", "-1"]).startswith('<table class="matrix">')  # a column
-    assert vector_html([["0.5", "-1"]]) == "[0.5\u2002−1]"  # one row is text
+    assert vector_html(["0.5", "-1"]) == "[0.5\u2007−1]ᵀ"  # a column, written as a transposed row
+    assert vector_html(["0.5"]) == "[0.5]"
+    assert vector_html([["0.5", "-1"]]) == "[0.5\u2007−1]"  # one row is text
+    assert vector_html([["1", "2"], ["3", "4"]]).startswith('<table class="matrix">')
     assert vector_html("-0.25") == "−0.25"
     ET.fromstring(vector_html([["1", "2"], ["3", "4"]]))
 

@@ -135,13 +135,14 @@ def _given(solution) -> list[GivenLine]:
     arch = solution.spec.architecture
     value = lambda name: Markup(vector_html(_numbers(solution, name)))  # noqa: E731
     note = "one row per sample" if arch.batch_size is not None else ""
-    lines = [GivenLine("", [Given(f"Input {name_text('x')}", value("x")),
-                            Given(f"target {name_text('y')}", value("y"))], note)]
+    # no-break spaces inside a label: a line breaks between two givens, never inside one
+    lines = [GivenLine("", [Given(f"Input\u00a0{name_text('x')}", value("x")),
+                            Given(f"target\u00a0{name_text('y')}", value("y"))], note)]
     for l in range(1, arch.depth + 1):
         role = "Output layer" if l == arch.depth else f"Layer {l}"
-        lines.append(GivenLine(role, [Given(f"weights {name_text(f'W{l}')}", value(f"W{l}")),
-                                      Given(f"bias {name_text(f'b{l}')}", value(f"b{l}"))]))
-    lines.append(GivenLine("", [Given(f"Learning rate {name_text('learning_rate')}", value("learning_rate"))]))
+        lines.append(GivenLine(role, [Given(f"weights\u00a0{name_text(f'W{l}')}", value(f"W{l}")),
+                                      Given(f"bias\u00a0{name_text(f'b{l}')}", value(f"b{l}"))]))
+    lines.append(GivenLine("", [Given(f"Learning rate\u00a0{name_text('learning_rate')}", value("learning_rate"))]))
     return lines
 
 

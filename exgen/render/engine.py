@@ -15,7 +15,9 @@ test that the lean sheet is used fails, saying so).
 
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from functools import lru_cache
 
 #: The rules of WeasyPrint's html5_ua.css for the elements of templates/*.html (and nothing
@@ -26,6 +28,10 @@ head, style, title, meta, script, link, base, template { display: none }
 h1 { font-size: 2em; font-weight: bold; margin-top: .67em; margin-bottom: .67em }
 h2 { font-size: 1.5em; font-weight: bold; margin-top: .83em; margin-bottom: .83em }
 h3 { font-size: 1.17em; font-weight: bold; margin-top: 1em; margin-bottom: 1em }
+h1, h2, h3 { hyphens: manual; break-after: avoid; break-inside: avoid; bookmark-label: content(text) }
+h1 { bookmark-level: 1 }
+h2 { bookmark-level: 2 }
+h3 { bookmark-level: 3 }
 p { margin-top: 1em; margin-bottom: 1em }
 body { margin: 8px }
 b { font-weight: bold }
@@ -37,6 +43,15 @@ tbody { display: table-row-group; vertical-align: middle; border-color: inherit 
 tr { display: table-row; vertical-align: inherit; border-color: inherit }
 td { display: table-cell; vertical-align: inherit; padding: 1px; border-color: gray }
 img, svg { overflow: hidden }
+@page {
+  margin: 75px;
+  @top-left { text-align: left; vertical-align: middle }
+  @top-center { text-align: center; vertical-align: middle }
+  @top-right { text-align: right; vertical-align: middle }
+  @bottom-left { text-align: left; vertical-align: middle }
+  @bottom-center { text-align: center; vertical-align: middle }
+  @bottom-right { text-align: right; vertical-align: middle }
+}
 """
 
 #: The elements UA_CSS styles (what the templates may use).
@@ -122,3 +137,27 @@ class Renderer:
     @property
     def refused(self) -> list[str]:
         return self.fetcher.refused
+
+
+#: Allocations between two young-generation collections while documents are laid out.
+GC_THRESHOLD = 10_000
+
+
+@contextmanager
+def document_gc():
+    """Garbage collection tuned for laying out many documents.
+
+    WeasyPrint allocates hundreds of thousands of small objects per document; with Python's
+    default thresholds the collector ran ~18 times per document and, through the full
+    collections, kept walking every long-lived object (WeasyPrint's modules, the assignment,
+    the caches): measured 19 ms of a 165 ms document. Freezing what exists before the first
+    document and collecting less often brings that to ~2 ms. Cycles are still collected.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()

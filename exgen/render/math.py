@@ -167,18 +167,22 @@ INLINE = InlineNotation()
 def vector_html(values: list) -> str:
     """A vector or matrix (nested lists of number texts) in square brackets.
 
-    A vector is a column, as the step graph's matrix products read it (W · x). One row is
-    text (``[−0.9  −0.2]``); several rows are a table whose brackets are two narrow cells
-    spanning every row, with three borders each (cheaper to lay out than positioned brackets).
+    A vector is a column, as the step graph's matrix products read it (W x), and is written as
+    a transposed row on one line of text (``[1.5  −3]ᵀ``); a matrix of one row is text too
+    (``[−0.9  −0.2]``), its numbers apart by a figure space (which never breaks a line). A
+    matrix of several rows is a table whose brackets are two narrow cells spanning every row,
+    with three borders each (cheaper to lay out than positioned brackets).
     """
     if isinstance(values, str):  # a scalar
         return number_text(values)
-    rows = values if values and isinstance(values[0], list) else [[v] for v in values]
-    if len(rows) == 1:
-        return "[" + "\u2002".join(number_text(v) for v in rows[0]) + "]"
-    span = len(rows)
+    if not (values and isinstance(values[0], list)):
+        row = "[" + "\u2007".join(number_text(v) for v in values) + "]"
+        return row + "ᵀ" if len(values) > 1 else row
+    if len(values) == 1:
+        return "[" + "\u2007".join(number_text(v) for v in values[0]) + "]"
+    span = len(values)
     body = []
-    for r, row in enumerate(rows):
+    for r, row in enumerate(values):
         cells = "".join(f"<td>{number_text(v)}</td>" for v in row)
         if r == 0:
             cells = f'<td class="lb" rowspan="{span}"></td>{cells}<td class="rb" rowspan="{span}"></td>'

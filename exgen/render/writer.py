@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from exgen.render.engine import Renderer
+from exgen.render.engine import Renderer, document_gc
 
 KINDS = ("worksheet", "key")
 COMBINED = {"worksheet": "all-worksheets.pdf", "key": "all-keys.pdf"}
@@ -150,12 +150,15 @@ def _render_student(job: _Job, renderer: Renderer, index: int) -> _Done:
 
 
 def _render_here(job: _Job, indices: list[int], progress) -> dict[int, _Done]:
+    if not indices:
+        return {}
     renderer = Renderer(job.paper)
     results = {}
-    for index in indices:
-        results[index] = _render_student(job, renderer, index)
-        if progress:
-            progress(1)
+    with document_gc():
+        for index in indices:
+            results[index] = _render_student(job, renderer, index)
+            if progress:
+                progress(1)
     return results
 
 
@@ -177,6 +180,7 @@ _RENDERER: Renderer | None = None
 def _worker_start() -> None:
     global _RENDERER
     _RENDERER = Renderer(_JOB.paper)  # each process has its own fonts and caches
+    document_gc().__enter__()  # for the rest of the worker's life
 
 
 def _worker_render(index: int) -> tuple[int, _Done]:

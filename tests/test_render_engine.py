@@ -1,0 +1,114 @@
+"""How documents are rendered: the lean user-agent stylesheet changes speed, not pages; worker
+processes give the same files as one process, in roster order, with progress and every
+refused URL reported."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import exgen.render.engine as engine
+from exgen.render.engine import UA_ELEMENTS, Renderer, document_html, document_stylesheet
+from exgen.render.writer import COMBINED, file_stems, render_assignment
+from tests.test_render import HW3, ROSTER, make_record, pdf_text
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    return make_record(tmp_path_factory.mktemp("engine"), HW3, ROSTER)
+
+
+def _tags(html: str) -> set[str]:
+    body = html.split("<body>", 1)[1]
+    return {t.lower() for t in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", body)}
+
+
+def test_documents_use_only_elements_the_lean_stylesheet_styles(record):
+    for kind in ("worksheet", "key"):
+        html = document_html(record, record.students[0], kind)
+        assert _tags(html) <= UA_ELEMENTS, _tags(html) - UA_ELEMENTS
+
+
+def test_weasyprint_takes_the_lean_stylesheet(monkeypatch):
+    """The hook is undocumented: if WeasyPrint stops calling it, this fails (rendering would
+    still be right, only slower)."""
+    calls = []
+    lean = engine._lean_html_class()
+    original = lean._ua_stylesheets
+    monkeypatch.setattr(lean, "_ua_stylesheets", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    Renderer().document("<p>x</p>")
+    assert calls
+
+
+def _pngs(pdf: bytes, tmp_path, name: str) -> list[bytes]:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / name)], check=True)
+    return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+
+@pytest.mark.parametrize("kind", ["worksheet", "key"])
+def test_the_lean_stylesheet_lays_out_the_same_pages_as_weasyprints_own(record, kind, tmp_path):
+    from weasyprint import HTML
+
+    renderer = Renderer()
+    html = document_html(record, record.students[1], kind)
+    lean = renderer.document(html).write_pdf()
+    full = HTML(string=html, url_fetcher=renderer.fetcher).render(
+        font_config=renderer.font_config, stylesheets=[document_stylesheet("a4")]).write_pdf()
+    assert _pngs(lean, tmp_path, "lean") == _pngs(full, tmp_path, "full")
+    assert _outline(lean) == _outline(full) and len(_outline(lean)) > 3  # the headings as bookmarks
+
+
+def _outline(pdf: bytes) -> list[str]:
+    import io
+
+    from pypdf import PdfReader
+
+    def titles(items):
+        for item in items:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    return list(titles(PdfReader(io.BytesIO(pdf)).outline))
+
+
+def test_worker_processes_write_the_same_files_as_one_process(record, tmp_path):
+    progress = []
+    one = render_assignment(record, tmp_path / "one", combined=True, jobs=1)
+    two = render_assignment(record, tmp_path / "two", combined=True, jobs=2, progress=progress.append)
+    assert sum(progress) == len(record.students)
+    assert [p.name for p in one.files] == [p.name for p in two.files]  # roster order, then combined
+    assert one.pages == two.pages and one.students == two.students == len(ROSTER)
+    for a, b in zip(one.files, two.files):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    stems = file_stems([sid for sid, _ in ROSTER])
+    assert [p.name for p in two.files[:2]] == [f"{stems[ROSTER[0][0]]}-worksheet.pdf", f"{stems[ROSTER[0][0]]}-key.pdf"]
+    assert [p.name for p in two.files[-2:]] == [COMBINED["worksheet"], COMBINED["key"]]
+
+
+def test_a_url_refused_in_a_worker_is_reported(record, tmp_path, monkeypatch):
+    """Defence in depth across processes: workers report what their fetcher refused."""
+    real = engine.document_html
+
+    def with_image(record, student, kind, paper="a4"):
+        return real(record, student, kind, paper).replace(
+            "<body>", f'<body><img src="http://127.0.0.1:9/{student["student_id"]}-{kind}.png">')
+
+    monkeypatch.setattr(engine, "document_html", with_image)
+    summary = render_assignment(record, tmp_path / "out", jobs=2)
+    assert sorted(summary.refused) == sorted(f"http://127.0.0.1:9/{sid}-{kind}.png" for sid, _ in ROSTER for kind in ("worksheet", "key"))
+
+
+def test_students_without_variants_count_in_the_progress(tmp_path):
+    record = make_record(tmp_path, HW3, ROSTER)
+    record.variants = [v for v in record.variants if v.student_id != ROSTER[1][0]]
+    progress = []
+    summary = render_assignment(record, tmp_path / "out", jobs=2, progress=progress.append)
+    assert sum(progress) == len(ROSTER) and summary.students == len(ROSTER) - 1
+    assert not (tmp_path / "out" / f"{ROSTER[1][0]}-key.pdf").exists()
+    assert ROSTER[2][1] in pdf_text(tmp_path / "out" / f"{ROSTER[2][0]}-key.pdf")
