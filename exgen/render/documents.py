@@ -159,16 +159,21 @@ def _definitions(arch) -> list[Markup]:
         slope = ""
         if layer.negative_slope is not None:
             slope = f", with {ITALIC['s']} = {number_text(exact_string(layer.negative_slope))}"
-        text = Markup(f"{where.capitalize()}, {act.label}{slope}: ") + Markup(
-            formula_html(act.definition_latex, act.definition))
-        out.append(text)
+        out.append(_label(f"{where.capitalize()}, {act.label}{slope}:")
+                   + Markup(formula_html(act.definition_latex, act.definition)))
     loss = LOSSES[arch.loss]
     mean = " (averaged over the batch)" if arch.batch_size else ""
-    out.append(Markup(f"Loss, {loss.label}{mean}: ") + Markup(formula_html(loss.definition_latex, loss.definition)))
-    out.append(Markup("Update: ") + Markup(formula_html(
+    out.append(_label(f"Loss, {loss.label}{mean}:") + Markup(formula_html(loss.definition_latex, loss.definition)))
+    out.append(_label("Update:") + Markup(formula_html(
         r"\theta^{\mathrm{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",
         "θ_new = θ − η · ∂L/∂θ")))
     return out
+
+
+def _label(text: str) -> Markup:
+    """A definition's label, kept on one line (its formula never breaks either): the line
+    breaks between the two when both do not fit."""
+    return Markup(text.replace(" ", "\u00a0") + " ")
 
 
 def _index(graph, key: tuple) -> tuple:
