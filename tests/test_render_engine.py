@@ -112,3 +112,21 @@ def test_students_without_variants_count_in_the_progress(tmp_path):
     assert sum(progress) == len(ROSTER) and summary.students == len(ROSTER) - 1
     assert not (tmp_path / "out" / f"{ROSTER[1][0]}-key.pdf").exists()
     assert ROSTER[2][1] in pdf_text(tmp_path / "out" / f"{ROSTER[2][0]}-key.pdf")
+
+
+def test_workers_keep_the_collector_tuned_for_their_whole_life(record, tmp_path, monkeypatch):
+    """A forked worker freezes what it inherited and collects less often, for every student it
+    renders (the collector walking the parent's pages made documents 3x slower)."""
+    import gc
+
+    import exgen.render.writer as writer
+
+    def report_gc(job, renderer, index):
+        state = f"threshold {gc.get_threshold()[0]}, frozen {gc.get_freeze_count() > 0}"
+        return writer._Done([], {kind: 0 for kind in ("worksheet", "key")}, [state])
+
+    monkeypatch.setattr(writer, "_render_student", report_gc)
+    before = gc.get_threshold()
+    summary = render_assignment(record, tmp_path / "out", jobs=2)
+    assert summary.refused == [f"threshold {engine.GC_THRESHOLD}, frozen True"] * len(ROSTER)
+    assert gc.get_threshold() == before  # the parent is left as it was

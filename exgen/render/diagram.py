@@ -60,11 +60,12 @@ def _text(x, y, text, *, size=SIZE, anchor="middle", weight=None, style=None, cl
     return out + f"<text {attrs}>{escape(text)}</text>"
 
 
-def network_svg(spec, *, values=None) -> str:
+def network_svg(spec, *, values=None, font: str = FONT) -> str:
     """The network of ``spec`` (an :class:`exgen.spec.Spec`) as an ``<svg>`` string.
 
     ``values``: optionally a store of cell keys to values (e.g. ``Solution.values``); then each
     unit also shows its activation for the first sample (for answer keys, never worksheets).
+    ``font``: the labels' font-family list (the default has fallbacks for other viewers).
     """
     arch = spec.architecture
     sizes = [arch.input_size] + [layer.size for layer in arch.layers]
@@ -82,7 +83,7 @@ def network_svg(spec, *, values=None) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" role="img" '
         f'width="{width}" height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" '
-        f'font-family="{escape(FONT)}">',
+        f'font-family="{escape(font)}">',
         f"<title>{escape(_title(arch))}</title>",
     ]
     # Layer captions.
@@ -165,7 +166,8 @@ def network_img(spec, *, values=None) -> str:
     SVG is parsed by a C XML parser and not styled by the document's cascade: inline, its ~70
     elements cost ~4 ms of HTML parsing and styling per diagram.
     """
-    svg = network_svg(spec, values=values)
+    # one family: WeasyPrint resolves the list again for every letter it draws
+    svg = network_svg(spec, values=values, font="DejaVu Sans")
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (f'<img class="network" alt="{escape(_title(spec.architecture))}" '
             f'src="data:image/svg+xml;base64,{data}">')

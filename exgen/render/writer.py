@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from exgen.render.engine import Renderer, document_gc
+from exgen.render.engine import Renderer, document_gc, tune_gc
 
 KINDS = ("worksheet", "key")
 COMBINED = {"worksheet": "all-worksheets.pdf", "key": "all-keys.pdf"}
@@ -180,7 +180,7 @@ _RENDERER: Renderer | None = None
 def _worker_start() -> None:
     global _RENDERER
     _RENDERER = Renderer(_JOB.paper)  # each process has its own fonts and caches
-    document_gc().__enter__()  # for the rest of the worker's life
+    tune_gc()  # for the rest of the worker's life
 
 
 def _worker_render(index: int) -> tuple[int, _Done]:
