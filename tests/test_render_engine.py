@@ -130,3 +130,14 @@ def test_workers_keep_the_collector_tuned_for_their_whole_life(record, tmp_path,
     summary = render_assignment(record, tmp_path / "out", jobs=2)
     assert summary.refused == [f"threshold {engine.GC_THRESHOLD}, frozen True"] * len(ROSTER)
     assert gc.get_threshold() == before  # the parent is left as it was
+
+
+def test_an_error_in_a_worker_stops_the_run_with_that_error(record, tmp_path, monkeypatch):
+    import exgen.render.writer as writer
+
+    def disk_full(job, renderer, index):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_render_student", disk_full)
+    with pytest.raises(OSError, match="No space left"):  # exgen render turns it into exit status 2
+        render_assignment(record, tmp_path / "out", jobs=2)

@@ -3,6 +3,8 @@
 File names come from student ids only after sanitising (:func:`file_stems`): an id is data,
 never a path. Rendering goes through ``exgen.pdf``'s fetcher, which fetches nothing but data:
 URLs and packaged files, so no text in a document can make WeasyPrint read a file or a URL.
+Students are rendered by worker processes, one per CPU (see :func:`render_assignment`); the
+files are the same byte for byte as one process writes them.
 """
 
 from __future__ import annotations
@@ -201,11 +203,15 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
                                  initializer=_worker_start) as pool:
             futures = [pool.submit(_worker_render, index) for index in indices]
             results = {}
-            for future in as_completed(futures):
-                index, done = future.result()
-                results[index] = done
-                if progress:
-                    progress(1)
+            try:
+                for future in as_completed(futures):
+                    index, done = future.result()  # a worker's exception is raised here
+                    results[index] = done
+                    if progress:
+                        progress(1)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # no point rendering the others
+                raise
             return results
     finally:
         _JOB = None
