@@ -121,23 +121,23 @@ def test_workers_keep_the_collector_tuned_for_their_whole_life(record, tmp_path,
 
     import exgen.render.writer as writer
 
-    def report_gc(job, renderer, index):
+    def report_gc(job, renderer, index, kind):
         state = f"threshold {gc.get_threshold()[0]}, frozen {gc.get_freeze_count() > 0}"
-        return writer._Done([], {kind: 0 for kind in ("worksheet", "key")}, [state])
+        return writer._Done(tmp_path / kind, 0, [state])
 
-    monkeypatch.setattr(writer, "_render_student", report_gc)
+    monkeypatch.setattr(writer, "_render_document", report_gc)
     before = gc.get_threshold()
     summary = render_assignment(record, tmp_path / "out", jobs=2)
-    assert summary.refused == [f"threshold {engine.GC_THRESHOLD}, frozen True"] * len(ROSTER)
+    assert summary.refused == [f"threshold {engine.GC_THRESHOLD}, frozen True"] * (2 * len(ROSTER))
     assert gc.get_threshold() == before  # the parent is left as it was
 
 
 def test_an_error_in_a_worker_stops_the_run_with_that_error(record, tmp_path, monkeypatch):
     import exgen.render.writer as writer
 
-    def disk_full(job, renderer, index):
+    def disk_full(job, renderer, index, kind):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writer, "_render_student", disk_full)
+    monkeypatch.setattr(writer, "_render_document", disk_full)
     with pytest.raises(OSError, match="No space left"):  # exgen render turns it into exit status 2
         render_assignment(record, tmp_path / "out", jobs=2)

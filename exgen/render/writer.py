@@ -84,9 +84,9 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
     """Write ``<stem>-worksheet.pdf`` and ``<stem>-key.pdf`` per student into ``out_dir``
     (and ``all-worksheets.pdf`` / ``all-keys.pdf`` when ``combined``).
 
-    ``jobs``: processes that render at once (default: one per CPU). Students are handed out one
-    at a time; each file is written by the process that rendered it, and the summary and the
-    combined files follow the roster order whatever order the students finish in.
+    ``jobs``: processes that render at once (default: one per CPU). Documents are handed out
+    one at a time; each file is written by the process that rendered it, and the summary and
+    the combined files follow the roster order whatever order the documents finish in.
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -105,12 +105,12 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
     summary = RenderSummary(students=len(printed))
     singles: dict[str, list[Path]] = {kind: [] for kind in KINDS}
     for index in printed:  # roster order
-        done = results[index]
-        summary.files += done.files
-        for kind, path in zip(KINDS, done.files):
-            singles[kind].append(path)
-            summary.pages[kind] += done.pages[kind]
-        summary.refused += done.refused
+        for kind in KINDS:
+            done = results[index, kind]
+            summary.files.append(done.path)
+            singles[kind].append(done.path)
+            summary.pages[kind] += done.pages
+            summary.refused += done.refused
     if combined and printed:
         for kind in KINDS:
             path = out / COMBINED[kind]
@@ -121,7 +121,7 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
     return summary
 
 
-# -- rendering one student's documents, here or in a worker process ------------------------------
+# -- rendering documents, here or in worker processes -------------------------------------------
 @dataclass
 class _Job:
     record: object
@@ -132,33 +132,31 @@ class _Job:
 
 @dataclass
 class _Done:
-    files: list[Path]
-    pages: dict[str, int]
-    refused: list[str]
+    """One document written."""
+
+    path: Path
+    pages: int
+    refused: list[str]  # URLs the renderer's fetcher refused while laying it out
 
 
-def _render_student(job: _Job, renderer: Renderer, index: int) -> _Done:
+def _render_document(job: _Job, renderer: Renderer, index: int, kind: str) -> _Done:
     student = job.record.students[index]
-    done = _Done([], {}, [])
     already = len(renderer.refused)
-    for kind in KINDS:
-        document = renderer.document(renderer.html(job.record, student, kind))
-        path = job.out / f"{job.stems[student['student_id']]}-{kind}.pdf"
-        _write(document, path)
-        done.files.append(path)
-        done.pages[kind] = len(document.pages)
-    done.refused = renderer.refused[already:]
-    return done
+    document = renderer.document(renderer.html(job.record, student, kind))
+    path = job.out / f"{job.stems[student['student_id']]}-{kind}.pdf"
+    _write(document, path)
+    return _Done(path, len(document.pages), renderer.refused[already:])
 
 
-def _render_here(job: _Job, indices: list[int], progress) -> dict[int, _Done]:
+def _render_here(job: _Job, indices: list[int], progress) -> dict[tuple[int, str], _Done]:
     if not indices:
         return {}
     renderer = Renderer(job.paper)
     results = {}
     with document_gc():
         for index in indices:
-            results[index] = _render_student(job, renderer, index)
+            for kind in KINDS:
+                results[index, kind] = _render_document(job, renderer, index, kind)
             if progress:
                 progress(1)
     return results
@@ -185,11 +183,13 @@ def _worker_start() -> None:
     tune_gc()  # for the rest of the worker's life
 
 
-def _worker_render(index: int) -> tuple[int, _Done]:
-    return index, _render_student(_JOB, _RENDERER, index)
+def _worker_render(index: int, kind: str) -> _Done:
+    return _render_document(_JOB, _RENDERER, index, kind)
 
 
-def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[int, _Done]:
+def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[tuple[int, str], _Done]:
+    """One task per document, each student's key (the longer one) first: with tasks this
+    small the workers finish within a worksheet of each other, whatever the class size."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -201,14 +201,16 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start) as pool:
-            futures = [pool.submit(_worker_render, index) for index in indices]
-            results = {}
+            futures = {pool.submit(_worker_render, index, kind): (index, kind)
+                       for index in indices for kind in reversed(KINDS)}
+            results, waiting = {}, {index: len(KINDS) for index in indices}
             try:
                 for future in as_completed(futures):
-                    index, done = future.result()  # a worker's exception is raised here
-                    results[index] = done
-                    if progress:
-                        progress(1)
+                    index, kind = futures[future]
+                    results[index, kind] = future.result()  # a worker's exception is raised here
+                    waiting[index] -= 1
+                    if progress and not waiting[index]:
+                        progress(1)  # the student's documents are all written
             except BaseException:
                 pool.shutdown(cancel_futures=True)  # no point rendering the others
                 raise
