@@ -5,8 +5,8 @@ HTML element there is, and six of its rules (``::marker``, ``::footnote-call``, 
 element as pseudo-elements; the cascade then computes seven styles per element. Profiled on an
 answer key of ~1700 elements: 270 ms of a 920 ms render went to the cascade, 30 ms with the
 lean sheet below. It holds the default sheet's rules for the elements our templates use, and
-only those (``tests/test_render.py`` checks that the documents use no other element, and that
-the pages come out the same under WeasyPrint's own sheet).
+only those (``tests/test_render_engine.py`` checks that the documents use no other element, and
+that the pages come out the same under WeasyPrint's own sheet).
 
 The hook is ``HTML._ua_stylesheets``, a method WeasyPrint has had since its early versions but
 does not document; should it go away, documents render exactly the same, only slower (and the
