@@ -206,7 +206,7 @@ def test_a_crash_in_the_middle_of_a_file_leaves_the_database_as_before(database_
 
 
 def _grade_process(url, sheet):
-    env = {**os.environ, "EXGEN_DATABASE_URL": url}
+    env = {**os.environ, "EXGEN_DATABASE_URL": url, "EXGEN_PROGRESS": "1"}  # the label says it started
     return subprocess.Popen([sys.executable, "-m", "exgen", "grade", "hw3", str(sheet)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 
@@ -37,7 +38,8 @@ class _Silent:
 
 
 def stderr_progress(total: int, label: str):
-    """A progress bar on stderr (stdout stays clean for JSON); silent when stderr is no terminal."""
-    if not sys.stderr.isatty():
+    """A progress bar on stderr (stdout stays clean for JSON); silent when stderr is no terminal,
+    unless EXGEN_PROGRESS=1 (then click writes the label once: a sign of life for scripts)."""
+    if not sys.stderr.isatty() and os.environ.get("EXGEN_PROGRESS") != "1":
         return _Silent()
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30)
