@@ -22,7 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/assign.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/grade.py
+	$(BIN)/python bench/export.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
