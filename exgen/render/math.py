@@ -30,6 +30,7 @@ from functools import lru_cache
 from html import escape
 
 from exgen.display import Notation
+from exgen.names import NameParts, index_separator
 
 #: DejaVu Math TeX Gyre matches the documents' DejaVu Serif text (Debian fonts-dejavu-extra);
 #: ziamath's bundled STIX Two Math is the fallback on machines without it.
@@ -102,20 +103,16 @@ _HEADS = {"yhat": ITALIC["y"] + HAT, "learning_rate": "η", "loss": ITALIC["L"]}
 @lru_cache(maxsize=8192)
 def name_text(name: str, index: tuple[int, ...] = ()) -> str:
     """A quantity, or one 0-based entry of it, as text: ``dL/dW1`` (0, 1) -> ``∂𝐿/∂𝑊₁₂⁽¹⁾``."""
-    if name.startswith("dL/d"):
-        return f"∂{ITALIC['L']}/∂" + name_text(name[4:], index)
-    new = name.endswith("_new")
-    base = name[:-4] if new else name
-    if base in _HEADS:
-        head, layer = _HEADS[base], ""
+    parts = NameParts(name)
+    if parts.gradient_of is not None:
+        return f"∂{ITALIC['L']}/∂" + name_text(parts.gradient_of, index)
+    if parts.head in _HEADS:
+        head = _HEADS[parts.head]
     else:
-        letters = base.rstrip("0123456789")
-        head, layer = "".join(ITALIC.get(c, c) for c in letters), base[len(letters):]
-    sup = (f"({layer})" if layer else "") + (",new" if new else "")
+        head = "".join(ITALIC.get(c, c) for c in parts.head)
+    sup = (f"({parts.layer})" if parts.layer else "") + (",new" if parts.new else "")
     numbers = ["".join(_SUB[c] for c in str(i + 1)) for i in index]
-    # subscripts have no comma: 𝑊₁₂ is row 1, column 2; indices of two digits need one between
-    sep = "," if any(len(n) > 1 for n in numbers) or len(numbers) > 2 else ""
-    sub = sep.join(numbers)
+    sub = index_separator(numbers).join(numbers)
     return head + sub + (unicode_script(sup, True) if sup else "")
 
 
