@@ -109,7 +109,7 @@ def _vector_text(values) -> str:
 
 
 def given_text(solution) -> list[str]:
-    spec, graph, arch = solution.spec, solution.graph, solution.spec.architecture
+    graph, arch = solution.graph, solution.spec.architecture
     show = lambda name: _vector_text(graph.nested(name, solution.values, exact_string))  # noqa: E731
     batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
     lines = [f"Input x = {show('x')}{batch}", f"Target y = {show('y')}"]

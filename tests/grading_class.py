@@ -20,14 +20,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from click.testing import CliRunner
 
 from exgen.arithmetic import ScalarFloatArithmetic
-from exgen.cli import cli
 from exgen.db.session import session_scope
 from exgen.records import load_assignment
 from exgen.graph import LEARNING_RATE
 from exgen.tolerance import tolerance
+from tests.cli_runner import run
 
 A = ScalarFloatArithmetic()
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -207,12 +206,6 @@ WAYS = {
 
 
 # -- the class in a database, through the command line ---------------------------------------------
-def run(url, *args, code=0):
-    result = CliRunner().invoke(cli, ["--db", url, *args])
-    assert result.exit_code == code, result.output
-    if code == 2:
-        assert isinstance(result.exception, SystemExit)  # a message, not a traceback
-    return result
 
 
 def setup_class(url, tmp_path, per_way=2, extra=""):

@@ -7,22 +7,13 @@ import io
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 
-from exgen.cli import cli
 from exgen.grading.sheet import SheetError, read_sheet
 from exgen.solver import solve
 from exgen.spec import parse_spec
+from tests.cli_runner import run
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
-
-
-def run(url, *args, code=0):
-    result = CliRunner().invoke(cli, ["--db", url, *args])
-    assert result.exit_code == code, result.output
-    if code == 2:
-        assert isinstance(result.exception, SystemExit)
-    return result
 
 
 def assign(url, tmp_path, roster_ids, extra=""):

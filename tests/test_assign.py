@@ -5,22 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 
-from exgen.cli import cli
 from exgen.solver import solve
 from exgen.spec import parse_spec
+from tests.cli_runner import run as run_cli
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
 def run(url, *args, code=0):
-    result = CliRunner().invoke(cli, ["--db", url, *args])
-    assert result.exit_code == code, result.output
-    if code == 2:
-        assert isinstance(result.exception, SystemExit)  # a message, not a traceback
-    return result.output
+    return run_cli(url, *args, code=code).output
 
 
 def roster(tmp_path, n, name="roster.csv", start=0):

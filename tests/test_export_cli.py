@@ -17,20 +17,13 @@ from lxml import etree
 from exgen.cli import cli
 from exgen.db.session import dispose_all
 from exgen.export import FORMATS
+from tests.cli_runner import run
 from golden_files import GOLDEN, check_golden
 from test_export import FIXED, FIXED_ROSTER, WIDE, create, load, roster_of, zip_members
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 #: What a spreadsheet runs as a formula at the start of a cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def run(url, *args, code=0):
-    result = CliRunner().invoke(cli, ["--db", url, *args])
-    assert result.exit_code == code, result.output
-    if code == 2:
-        assert isinstance(result.exception, SystemExit)  # a message, not a traceback
-    return result
 
 
 def export(url, name, fmt, out) -> bytes:

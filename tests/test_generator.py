@@ -9,7 +9,7 @@ from itertools import product
 from gmpy2 import mpq
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from exgen.arithmetic import ScalarFloatArithmetic

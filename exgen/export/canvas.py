@@ -19,7 +19,7 @@ from lxml.builder import E as HTML
 from lxml.builder import ElementMaker
 
 from exgen.export import accepted
-from exgen.export.content import Dialect, Image, diagram, intro_text, question_body, rounding_text
+from exgen.export.content import Dialect, Image, diagram, question_body, rounding_text
 from exgen.export.ids import content_id
 from exgen.export.numbers import plain, score_text
 from exgen.export.package import zip_bytes
