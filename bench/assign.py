@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import best_of  # noqa: E402
-from exgen.assignment import parse_assignment  # noqa: E402
-from exgen.generator import Screening, generate  # noqa: E402
-from exgen.solver import solve  # noqa: E402
+from exgen.variants.assignment import parse_assignment  # noqa: E402
+from exgen.variants.generator import Screening, generate  # noqa: E402
+from exgen.engine.solver import solve  # noqa: E402
 
 
 def peer_tool(n_students: int) -> None:

@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import best_of  # noqa: E402
-from exgen.assignment import parse_assignment  # noqa: E402
-from exgen.db.session import session_scope  # noqa: E402
+from exgen.variants.assignment import parse_assignment  # noqa: E402
+from exgen.storage.session import session_scope  # noqa: E402
 from exgen.export import FORMATS, accepted  # noqa: E402
 from exgen.export.quiz import build_quiz  # noqa: E402
-from exgen.records import assign, load_assignment  # noqa: E402
-from exgen.roster import read_roster  # noqa: E402
+from exgen.storage.records import assign, load_assignment  # noqa: E402
+from exgen.variants.roster import read_roster  # noqa: E402
 
 
 def main():

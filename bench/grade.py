@@ -32,15 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import best_of  # noqa: E402
-from exgen.arithmetic import ScalarFloatArithmetic  # noqa: E402
-from exgen.assignment import parse_assignment  # noqa: E402
-from exgen.db.session import dispose_all, session_scope  # noqa: E402
-from exgen.grading.numbers import read_number  # noqa: E402
+from exgen.engine.arithmetic import ScalarFloatArithmetic  # noqa: E402
+from exgen.variants.assignment import parse_assignment  # noqa: E402
+from exgen.storage.session import dispose_all, session_scope  # noqa: E402
+from exgen.grading.reading import read_number  # noqa: E402
 from exgen.grading.sheet import read_sheet, sheet_items  # noqa: E402
 from exgen.grading.store import CHUNK, Grader, _insert, grade_sheet  # noqa: E402
-from exgen.records import assign, find_assignment, load_assignment  # noqa: E402
-from exgen.roster import RosterEntry  # noqa: E402
-from exgen.tolerance import tolerance  # noqa: E402
+from exgen.storage.records import assign, find_assignment, load_assignment  # noqa: E402
+from exgen.variants.roster import RosterEntry  # noqa: E402
+from exgen.grading.tolerance import tolerance  # noqa: E402
 
 A = ScalarFloatArithmetic()
 
@@ -169,7 +169,7 @@ def main():
         rows.append(("  store: bulk inserts + commit", best_of(3, store_bulk)))
 
         def open_database():
-            from exgen.db.session import engine_for
+            from exgen.storage.session import engine_for
 
             engine_for(fresh(db, tmp, next(runs)))
 

@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from exgen.assignment import parse_assignment  # noqa: E402
-from exgen.db.session import dispose_all, session_scope  # noqa: E402
-from exgen.records import assign, load_assignment  # noqa: E402
+from exgen.variants.assignment import parse_assignment  # noqa: E402
+from exgen.storage.session import dispose_all, session_scope  # noqa: E402
+from exgen.storage.records import assign, load_assignment  # noqa: E402
 from exgen.render.engine import document_gc  # noqa: E402
 from exgen.render.writer import KINDS, Renderer, default_jobs, render_assignment  # noqa: E402
-from exgen.roster import RosterEntry, read_roster  # noqa: E402
+from exgen.variants.roster import RosterEntry, read_roster  # noqa: E402
 
 PARAGRAPH = (
     "Backpropagation applies the chain rule to a network one layer at a time. The forward pass "

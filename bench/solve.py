@@ -26,8 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import best_of, two_layer_specs  # noqa: E402
 
-from exgen.solver import solve  # noqa: E402
-from exgen.spec import parse_spec  # noqa: E402
+from exgen.engine.solver import solve  # noqa: E402
+from exgen.engine.spec import parse_spec  # noqa: E402
 
 
 def torch_loop(specs):

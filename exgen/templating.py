@@ -1,4 +1,4 @@
-"""The one Jinja2 environment: templates from the packaged ``templates/``, autoescape always.
+"""The one Jinja2 environment: templates from the packaged ``exgen/render/templates/``, autoescape always.
 
 Anything a student wrote (a name, an answer) is data: it is escaped wherever it lands in HTML
 or XML, never interpreted as markup.
@@ -13,7 +13,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 
 def templates_dir() -> str:
-    return str(files("exgen.templates"))
+    """The document templates (worksheets, keys, the report), packaged with ``exgen.render``."""
+    return str(files("exgen.render") / "templates")
 
 
 @lru_cache(maxsize=1)

@@ -58,7 +58,7 @@ def fresh_postgres_url():
     try:
         yield url
     finally:
-        from exgen.db.session import dispose_all
+        from exgen.storage.session import dispose_all
 
         dispose_all()
         with admin.connect() as connection:
@@ -71,7 +71,7 @@ def database_url(request, tmp_path):
     """An empty database URL: SQLite in a temporary directory, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'exgen.db'}"
-        from exgen.db.session import dispose_all
+        from exgen.storage.session import dispose_all
 
         dispose_all()
     else:

@@ -4,7 +4,7 @@ Every student's answers are computed here, independently of the grader: the vari
 graph evaluated on floats the way a student works — each result rounded to 3 or 4 significant
 figures (updated parameters to 6 decimals) before it is used again — with some cells computed
 the student's wrong way (a slip, a misconception). The expected verdict of every item follows
-from the definitions of design §4 and exgen.tolerance alone:
+from the definitions of design §4 and exgen.grading.tolerance alone:
 
 - a cell the student computed their wrong way: ``incorrect`` (with the misconception's name),
   or ``correct`` if the wrong way happens to give a value within tolerance;
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from exgen.arithmetic import ScalarFloatArithmetic
-from exgen.db.session import session_scope
-from exgen.records import load_assignment
-from exgen.graph import LEARNING_RATE
-from exgen.tolerance import tolerance
+from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.storage.session import session_scope
+from exgen.storage.records import load_assignment
+from exgen.engine.graph import LEARNING_RATE
+from exgen.grading.tolerance import tolerance
 from tests.cli_runner import run
 
 A = ScalarFloatArithmetic()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 
 from exgen.grading.sheet import SheetError, read_sheet
-from exgen.solver import solve
-from exgen.spec import parse_spec
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
 from tests.cli_runner import run
 
 EXAMPLES = Path(__file__).parents[1] / "examples"

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 
-from exgen.solver import solve
-from exgen.spec import parse_spec
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
 from tests.cli_runner import run as run_cli
 
 EXAMPLES = Path(__file__).parents[1] / "examples"

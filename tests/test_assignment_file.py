@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exgen.assignment import AssignmentError, parse_assignment
+from exgen.variants.assignment import AssignmentError, parse_assignment
 
 HEAD = 'name = "hw"\nseed = 7\n'
 

@@ -41,9 +41,10 @@ def test_the_wheel_carries_templates_migrations_and_every_package(tmp_path):
                     "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
     wheel = next(tmp_path.glob("exgen-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("exgen/templates/worksheet.html", "exgen/templates/key.html", "exgen/templates/report.html",
-                     "exgen/migrations/env.py", "exgen/migrations/script.py.mako",
-                     "exgen/migrations/versions/0001_initial_schema.py", "exgen/db/models.py",
+    for required in ("exgen/render/templates/worksheet.html", "exgen/render/templates/key.html",
+                     "exgen/render/templates/report.html", "exgen/render/templates/document.css",
+                     "exgen/storage/migrations/env.py", "exgen/storage/migrations/script.py.mako",
+                     "exgen/storage/migrations/versions/0001_initial_schema.py", "exgen/storage/models.py",
                      "exgen/grading/judge.py", "exgen/export/moodle.py", "exgen/render/writer.py"):
         assert required in names, required
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "exgen").rglob("__init__.py")}

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from exgen.cli import cli
 from exgen.cli.demo import DEMO_ROSTER
-from exgen.db.session import dispose_all
+from exgen.storage.session import dispose_all
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 

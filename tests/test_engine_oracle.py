@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import assume, given
 from mpmath import mp, mpf
 
-from exgen.numbers import is_exact
-from exgen.solver import solve
-from exgen.spec import parse_spec
+from exgen.engine.numbers import is_exact
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
 from tests.oracle import Oracle, flatten
 from tests.strategies import specs
 

@@ -17,19 +17,19 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from exgen.arithmetic import ScalarFloatArithmetic
-from exgen.assignment import parse_assignment
-from exgen.db.session import dispose_all, session_scope
+from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.variants.assignment import parse_assignment
+from exgen.storage.session import dispose_all, session_scope
 from exgen.export import canvas, moodle, qti21
 from exgen.export.content import pretty_item
-from exgen.export.numbers import plain, score_text
+from exgen.export.decimals import plain, score_text
 from exgen.export.quiz import build_quiz
 from exgen.grading.judge import Marker
-from exgen.graph import build_graph
-from exgen.records import assign, load_assignment
-from exgen.roster import read_roster
-from exgen.solver import solve
-from exgen.spec import parse_spec
+from exgen.engine.graph import build_graph
+from exgen.storage.records import assign, load_assignment
+from exgen.variants.roster import read_roster
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = Path(__file__).parent / "schemas" / "qti21"

@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from exgen.export import accepted, canvas
 from exgen.export.content import pretty_item
 from exgen.export.quiz import Blank, Instructions, build_quiz
-from exgen.tolerance import tolerance
+from exgen.grading.tolerance import tolerance
 from test_export import expected_blanks, fixed_record, hand_rounded, instructions_of, wide_record, zip_members  # noqa: F401
 
 NS = {"t": canvas.QTI12}

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from exgen.cli import cli
-from exgen.db.session import dispose_all
+from exgen.storage.session import dispose_all
 from exgen.export import FORMATS
 from tests.cli_runner import run
 from golden_files import GOLDEN, check_golden
@@ -174,8 +174,8 @@ def _store_results(url: str) -> None:
     rows as ``exgen grade`` stores them, so the gradebooks read them via ``class_results``."""
     from sqlalchemy import select
 
-    from exgen.db.models import Assignment, ItemResult, Student, Submission
-    from exgen.db.session import session_scope
+    from exgen.storage.models import Assignment, ItemResult, Student, Submission
+    from exgen.storage.session import session_scope
 
     with session_scope(url) as session:
         assignment = session.scalar(select(Assignment).where(Assignment.name == "fixed"))

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exgen.arithmetic import ScalarFloatArithmetic
-from exgen.assignment import parse_exercise
-from exgen.families import PRESETS
-from exgen.generator import GenerationError, generate
-from exgen.solver import solve
+from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.variants.assignment import parse_exercise
+from exgen.variants.families import PRESETS
+from exgen.variants.generator import GenerationError, generate
+from exgen.engine.solver import solve
 
 FAMILIES = {
     "single-neuron": {"id": "q1", "preset": "single-neuron"},

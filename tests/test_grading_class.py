@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from exgen.cli import cli
-from exgen.db.models import ItemResult, Submission
-from exgen.db.session import session_scope
+from exgen.storage.models import ItemResult, Submission
+from exgen.storage.session import session_scope
 from grading_class import fill_sheet, results, run, setup_class
 
 ROOT = Path(__file__).parents[1]
@@ -221,7 +221,7 @@ def test_a_killed_grader_leaves_all_or_nothing(database_url, tmp_path, delay):
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    from exgen.db.session import dispose_all
+    from exgen.storage.session import dispose_all
 
     dispose_all()
     after = counts(database_url)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from exgen.families import PRESETS, tune
-from exgen.generator import architecture, generate
+from exgen.variants.families import PRESETS, tune
+from exgen.variants.generator import architecture, generate
 from exgen.grading.judge import Marker, credit
-from exgen.graph import build_graph
-from exgen.solver import Solution, solve
+from exgen.engine.graph import build_graph
+from exgen.engine.solver import Solution, solve
 from grading_class import WAYS, Student, answers_and_expectations, worked_values
 
 FAMILIES = {

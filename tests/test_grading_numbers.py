@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exgen.grading.numbers import read_number
+from exgen.grading.reading import read_number
 
 ACCEPTED = {
     "0.5": 0.5,

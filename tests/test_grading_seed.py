@@ -36,8 +36,8 @@ from click.testing import CliRunner
 
 from exgen.cli import cli
 from exgen.grading.judge import Marker
-from exgen.solver import solve
-from exgen.spec import parse_spec
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 

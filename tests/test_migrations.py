@@ -9,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from exgen.db.models import Base
-from exgen.db.session import alembic_config
+from exgen.storage.models import Base
+from exgen.storage.session import alembic_config
 
 
 def _upgrade(url, target="head"):

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from exgen.assignment import parse_assignment
-from exgen.db.session import dispose_all, session_scope
-from exgen.display import SolutionDisplay
-from exgen.numbers import exact_string
-from exgen.records import assign, load_assignment
+from exgen.variants.assignment import parse_assignment
+from exgen.storage.session import dispose_all, session_scope
+from exgen.notation.display import SolutionDisplay
+from exgen.engine.numbers import exact_string
+from exgen.storage.records import assign, load_assignment
 from exgen.render.documents import student_document
 from exgen.render.math import INLINE
 from exgen.render.writer import file_stems, render_assignment, safe_stem
-from exgen.roster import RosterEntry
+from exgen.variants.roster import RosterEntry
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from exgen.cli import cli
-from exgen.db.session import dispose_all
+from exgen.storage.session import dispose_all
 from tests.test_render import EXAMPLES, flat, pdf_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

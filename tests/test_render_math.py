@@ -10,16 +10,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from exgen.activations import ACTIVATIONS
-from exgen.graph import Architecture, LayerShape, build_graph
-from exgen.losses import LOSSES
-from exgen.numbers import exact_string
+from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.graph import Architecture, LayerShape, build_graph
+from exgen.engine.losses import LOSSES
+from exgen.engine.numbers import exact_string
 from exgen.render.diagram import network_img, network_svg
 from exgen.render.math import (INLINE, ITALIC, UnsupportedLatex, formula_html, formula_svg, latex_html,
                                name_text, number_text, unicode_script, vector_html)
-from exgen.solver import solve
-from exgen.spec import parse_spec
-from exgen.worked import worked_lines
+from exgen.engine.solver import solve
+from exgen.engine.spec import parse_spec
+from exgen.notation.worked import worked_lines
 
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 MATH = "/usr/share/fonts/truetype/dejavu/DejaVuMathTeXGyre.ttf"  # document.css's second choice

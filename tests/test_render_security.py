@@ -75,7 +75,7 @@ def test_hostile_names_print_literally_and_fetch_nothing(tmp_path, trap_server):
 
 def test_the_fetcher_refuses_urls_in_markup_that_does_reach_it(tmp_path, trap_server):
     """Defence in depth: even unescaped markup (never produced by exgen) fetches nothing."""
-    from exgen.pdf import html_to_pdf, url_fetcher
+    from exgen.render.pdf import html_to_pdf, url_fetcher
 
     port, requests = trap_server
     fetcher = url_fetcher()

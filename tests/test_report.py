@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from exgen.grading.report import analyse, report_html
-from exgen.pdf import html_to_pdf, url_fetcher
+from exgen.render.pdf import html_to_pdf, url_fetcher
 from grading_class import fill_sheet, results, run, setup_class
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exgen.roster import RosterError, read_roster
+from exgen.variants.roster import RosterError, read_roster
 
 
 def test_bom_blank_lines_extra_columns_and_unicode_names():

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from exgen.cli import cli
-from exgen.numbers import is_exact
-from exgen.solver import solve
-from exgen.spec import load_documents, parse_spec
+from exgen.engine.numbers import is_exact
+from exgen.engine.solver import solve
+from exgen.engine.spec import load_documents, parse_spec
 from tests.golden_files import check_golden
 from tests.oracle import Oracle, flatten
 

@@ -17,7 +17,7 @@ from exgen.cli.errors import InputError
 def answer_sheet(obj, name, out):
     """Write the empty answer sheet: student_id and every asked item, one row per student."""
     from exgen.grading.sheet import sheet_items, write_sheet
-    from exgen.records import load_assignment
+    from exgen.storage.records import load_assignment
 
     with database(obj) as session:
         record = load_assignment(session, name)

@@ -20,10 +20,10 @@ def assign(obj, assignment_file, roster_file, force):
 
     Re-running with a longer roster adds the new students and changes no existing variant.
     """
-    from exgen.assignment import AssignmentError, parse_assignment
-    from exgen.generator import GenerationError
-    from exgen.records import assign as assign_records
-    from exgen.roster import RosterError, read_roster
+    from exgen.variants.assignment import AssignmentError, parse_assignment
+    from exgen.variants.generator import GenerationError
+    from exgen.storage.records import assign as assign_records
+    from exgen.variants.roster import RosterError, read_roster
 
     text = read_text(assignment_file, "assignment file")
     try:

@@ -14,8 +14,8 @@ from exgen.cli.errors import InputError
 @contextmanager
 def database(ctx_obj: dict):
     """A session committed as one transaction; database problems become one-line errors."""
-    from exgen.db.session import DatabaseError, session_scope
-    from exgen.records import RecordError
+    from exgen.storage.session import DatabaseError, session_scope
+    from exgen.storage.records import RecordError
 
     try:
         with session_scope(ctx_obj["database_url"]) as session:

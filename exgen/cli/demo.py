@@ -50,10 +50,10 @@ def demo(obj, out_dir, paper):
     """Create a sample assignment (both presets, a few fictional students) and render it."""
     import os
 
-    from exgen.assignment import parse_assignment
+    from exgen.variants.assignment import parse_assignment
     from exgen.cli.render import render_record
-    from exgen.records import assign, load_assignment
-    from exgen.roster import RosterEntry
+    from exgen.storage.records import assign, load_assignment
+    from exgen.variants.roster import RosterEntry
 
     definition = parse_assignment(DEMO_ASSIGNMENT)
     roster = [RosterEntry(sid, name) for sid, name in DEMO_ROSTER]

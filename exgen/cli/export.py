@@ -27,7 +27,7 @@ PATH is the file to write; if it is a directory, NAME-FORMAT.xml/.zip/.csv is wr
 @click.option("--out", "out", required=True, metavar="PATH", help="File (or directory) to write.")
 @click.pass_obj
 def export(obj, name, fmt, out):
-    from exgen.records import load_assignment
+    from exgen.storage.records import load_assignment
 
     chosen = export_format(fmt)
     target = _target(out, name, chosen)
@@ -35,7 +35,7 @@ def export(obj, name, fmt, out):
         record = load_assignment(session, name)
         results = None
         if chosen.kind == "grades":
-            from exgen.results import class_results
+            from exgen.storage.results import class_results
 
             results = class_results(session, name)
     if chosen.kind == "quiz":

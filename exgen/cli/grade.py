@@ -24,7 +24,7 @@ def grade(ctx, name, sheet_file):
     """
     from exgen.grading.sheet import SheetError, read_sheet, sheet_items
     from exgen.grading.store import grade_sheet
-    from exgen.records import load_assignment
+    from exgen.storage.records import load_assignment
 
     data = read_bytes(sheet_file, "answer sheet")
 

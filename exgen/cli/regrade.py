@@ -15,9 +15,9 @@ def regrade(obj, name):
     (run exgen assign with the edited file first)."""
     from sqlalchemy import func, select
 
-    from exgen.db.models import Submission
+    from exgen.storage.models import Submission
     from exgen.grading.store import regrade as regrade_all
-    from exgen.records import find_assignment
+    from exgen.storage.records import find_assignment
 
     with database(obj) as session:
         assignment = find_assignment(session, name)

@@ -21,7 +21,7 @@ from exgen.cli.errors import InputError
 @click.pass_obj
 def render(obj, name, out_dir, combined, paper, jobs):
     """Write every student's worksheet and answer key of assignment NAME as PDF."""
-    from exgen.records import load_assignment
+    from exgen.storage.records import load_assignment
 
     with database(obj) as session:
         record = load_assignment(session, name)

@@ -15,7 +15,7 @@ from exgen.cli.common import database
 @click.pass_obj
 def results(obj, name, as_json):
     """The class's results from the current submissions: a table, or JSON."""
-    from exgen.results import class_results, results_table
+    from exgen.storage.results import class_results, results_table
 
     with database(obj) as session:
         data = class_results(session, name)

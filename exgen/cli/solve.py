@@ -8,8 +8,8 @@ import sys
 import click
 
 from exgen.cli.errors import InputError, read_text
-from exgen.solver import SolveError, solve as solve_spec
-from exgen.spec import SpecError, load_documents, parse_spec
+from exgen.engine.solver import SolveError, solve as solve_spec
+from exgen.engine.spec import SpecError, load_documents, parse_spec
 
 
 @click.command()
@@ -36,7 +36,7 @@ def solve(file, as_json):
         # json.dumps, not json.dump: only dumps uses the C encoder (10x faster on big arrays)
         sys.stdout.write(json.dumps(results if is_list else results[0], ensure_ascii=False) + "\n")
         return
-    from exgen.worked import worked_text
+    from exgen.notation.worked import worked_text
 
     for number, solution in enumerate(solutions, 1):
         if is_list:

@@ -15,7 +15,7 @@ from exgen.cli.common import database
 @click.pass_obj
 def variants(obj, name, as_json):
     """List the variants of assignment NAME with their specs and answers."""
-    from exgen.records import load_assignment
+    from exgen.storage.records import load_assignment
 
     with database(obj) as session:
         record = load_assignment(session, name)

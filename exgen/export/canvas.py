@@ -21,7 +21,7 @@ from lxml.builder import ElementMaker
 from exgen.export import accepted
 from exgen.export.content import Dialect, Image, diagram, question_body, rounding_text
 from exgen.export.ids import content_id
-from exgen.export.numbers import plain, score_text
+from exgen.export.decimals import plain, score_text
 from exgen.export.package import zip_bytes
 from exgen.export.quiz import Question, Quiz
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from exgen.activations import ACTIVATIONS
+from exgen.engine.activations import ACTIVATIONS
 from exgen.export.ids import content_id
 from exgen.export.quiz import Blank, Question, Quiz
-from exgen.graph import build_graph
-from exgen.losses import LOSSES
-from exgen.names import text_name
-from exgen.numbers import exact_string
-from exgen.worked import STAGE_TITLES
+from exgen.engine.graph import build_graph
+from exgen.engine.losses import LOSSES
+from exgen.notation.names import text_name
+from exgen.engine.numbers import exact_string
+from exgen.notation.worked import STAGE_TITLES
 
 MINUS = "\u2212"
 

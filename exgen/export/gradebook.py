@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import io
 
-from exgen.export.numbers import score_text
+from exgen.export.decimals import score_text
 from exgen.grading.sheet import defuse  # the one rule for text cells, as on answer sheets
-from exgen.records import AssignmentRecord
+from exgen.storage.records import AssignmentRecord
 
 
 def roster_field(student: dict, *names: str) -> str:

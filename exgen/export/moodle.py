@@ -17,7 +17,7 @@ from lxml.builder import E as HTML
 
 from exgen.export import accepted
 from exgen.export.content import Dialect, Image, diagram, question_body
-from exgen.export.numbers import plain
+from exgen.export.decimals import plain
 from exgen.export.quiz import Blank, Question, Quiz
 
 _MARKER = re.compile(r'<span data-blank="(\d+)"></span>')

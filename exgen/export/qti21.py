@@ -15,7 +15,7 @@ from lxml.builder import ElementMaker
 from exgen.export import accepted
 from exgen.export.content import Dialect, Image, diagram, intro_text, question_body
 from exgen.export.ids import content_id
-from exgen.export.numbers import plain
+from exgen.export.decimals import plain
 from exgen.export.package import zip_bytes
 from exgen.export.quiz import Question, Quiz
 

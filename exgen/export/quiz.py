@@ -2,7 +2,7 @@
 question one blank per asked item with the interval of answers exgen's grader accepts.
 
 Answers are the stored exact values of the variant (never re-derived); the interval is
-:func:`exgen.tolerance.tolerance` around the correctly rounded double of that value — the
+:func:`exgen.grading.tolerance.tolerance` around the correctly rounded double of that value — the
 grader's rule, fixed per blank, so an LMS that only knows "value ± tolerance" grades alike.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from exgen.assignment import INSTRUCTION_DEFAULTS
+from exgen.variants.assignment import INSTRUCTION_DEFAULTS
 from exgen.export.ids import content_id, digest
-from exgen.graph import StepGraph, build_graph
-from exgen.records import AssignmentRecord, VariantRecord
-from exgen.spec import Spec
-from exgen.tolerance import tolerance
+from exgen.engine.graph import StepGraph, build_graph
+from exgen.storage.records import AssignmentRecord, VariantRecord
+from exgen.engine.spec import Spec
+from exgen.grading.tolerance import tolerance
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Blank:
         return self.value + self.tolerance
 
     def accepts(self, answer: float) -> bool:
-        """The grader's test (:func:`exgen.tolerance.within`) with this blank's numbers."""
+        """The grader's test (:func:`exgen.grading.tolerance.within`) with this blank's numbers."""
         return abs(answer - self.value) <= self.tolerance
 
 

@@ -5,7 +5,7 @@ own answer for every cell they answered, and for every other cell (blank, unread
 what their answers imply — the cell recomputed from the chain (``ScalarFloatArithmetic``). Each
 answered cell is then compared with
 
-1. the exact value: within ``exgen.tolerance`` → **correct**;
+1. the exact value: within ``exgen.grading.tolerance`` → **correct**;
 2. the cell recomputed from the student's chain (or, second, from their answers with the exact
    values in every gap): within tolerance → **correct** when every input of the cell was itself
    right (that is rounding drift: ŷ = 0.824 for 0.82491 costs nothing downstream), otherwise
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from exgen.arithmetic import ScalarFloatArithmetic
+from exgen.engine.arithmetic import ScalarFloatArithmetic
 from exgen.grading.misconceptions import candidates
-from exgen.grading.numbers import Reading, read_number
-from exgen.graph import StepGraph, build_graph
-from exgen.tolerance import tolerance
+from exgen.grading.reading import Reading, read_number
+from exgen.engine.graph import StepGraph, build_graph
+from exgen.grading.tolerance import tolerance
 
 STATUSES = ("correct", "follow_through", "incorrect", "missing", "invalid")
 ARITHMETIC = ScalarFloatArithmetic()
@@ -100,7 +100,7 @@ class Marker:
 
     @classmethod
     def for_variant(cls, variant, instructions: Mapping | None = None) -> "Marker":
-        """From a stored variant (``exgen.records.VariantRecord``): its spec and exact values."""
+        """From a stored variant (``exgen.storage.records.VariantRecord``): its spec and exact values."""
         spec = variant.spec
         graph = build_graph(spec.architecture)
         givens = {key: float(value) for key, value in spec.given_values().items()}

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from exgen.activations import ACTIVATIONS
-from exgen.graph import LEARNING_RATE, Cell, StepGraph
-from exgen.losses import LOSSES
-from exgen.names import text_name
+from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.graph import LEARNING_RATE, Cell, StepGraph
+from exgen.engine.losses import LOSSES
+from exgen.notation.names import text_name
 
 #: How a student computes a cell: (values, arithmetic) -> value, like ``Cell.compute``.
 Compute = Callable

@@ -1,9 +1,9 @@
 """The teacher's item analysis (``exgen report``): what the class got right, where it struggled,
 which mistakes recur, and which items do not tell strong and weak students apart.
 
-Everything is computed from the class results (``exgen.results.class_results``, the design §4
+Everything is computed from the class results (``exgen.storage.results.class_results``, the design §4
 JSON) — the same numbers ``exgen results`` shows — and laid out by ``templates/report.html``
-with matplotlib plots embedded as data: URLs, rendered by WeasyPrint (``exgen.pdf``).
+with matplotlib plots embedded as data: URLs, rendered by WeasyPrint (``exgen.render.pdf``).
 """
 
 from __future__ import annotations
@@ -228,9 +228,9 @@ def report_html(analysis: Analysis) -> str:
 
 def report_pdf(session, name: str) -> tuple[Analysis, bytes]:
     """Analyse the class results of an assignment; the analysis and the PDF's bytes."""
-    from exgen.pdf import html_to_pdf
-    from exgen.records import find_assignment
-    from exgen.results import class_results
+    from exgen.render.pdf import html_to_pdf
+    from exgen.storage.records import find_assignment
+    from exgen.storage.results import class_results
 
     assignment = find_assignment(session, name)
     analysis = analyse(class_results(session, name), assignment.title, assignment.course)

@@ -59,7 +59,7 @@ def has_answers(cells: dict, items) -> bool:
 
 
 def sheet_items(record) -> list[str]:
-    """Every asked item of an assignment (``exgen.records.AssignmentRecord``), with the
+    """Every asked item of an assignment (``exgen.storage.records.AssignmentRecord``), with the
     exercise prefix, in exercise order and work order within each exercise."""
     items: list[str] = []
     for exercise in record.exercises:

@@ -23,11 +23,11 @@ from typing import Callable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from exgen.assignment import GRADING_DEFAULTS
-from exgen.db.models import Assignment, ItemResult, Student, Submission
+from exgen.variants.assignment import GRADING_DEFAULTS
+from exgen.storage.models import Assignment, ItemResult, Student, Submission
 from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, SheetRow, has_answers, sheet_items
-from exgen.records import AssignmentRecord, find_assignment, load_assignment
+from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
 #: Rows judged and written per round trip (and per step of the progress bar).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from exgen.numbers import exact_string
+from exgen.engine.numbers import exact_string
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 COLUMN = 170  # horizontal distance between layers
@@ -61,7 +61,7 @@ def _text(x, y, text, *, size=SIZE, anchor="middle", weight=None, style=None, cl
 
 
 def network_svg(spec, *, values=None, font: str = FONT) -> str:
-    """The network of ``spec`` (an :class:`exgen.spec.Spec`) as an ``<svg>`` string.
+    """The network of ``spec`` (an :class:`exgen.engine.spec.Spec`) as an ``<svg>`` string.
 
     ``values``: optionally a store of cell keys to values (e.g. ``Solution.values``); then each
     unit also shows its activation for the first sample (for answer keys, never worksheets).
@@ -136,7 +136,7 @@ def network_svg(spec, *, values=None, font: str = FONT) -> str:
             if values is not None:
                 key = ("yhat" if last else f"a{l}", 0, j)
                 if key in values:
-                    from exgen.display import rounded
+                    from exgen.notation.display import rounded
 
                     shown = f"{name} = {rounded(values[key]).text.replace('-', '−')}"
             if last:

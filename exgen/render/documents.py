@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from exgen.activations import ACTIVATIONS
-from exgen.assignment import INSTRUCTION_DEFAULTS
-from exgen.losses import LOSSES
-from exgen.numbers import exact_string
+from exgen.engine.activations import ACTIVATIONS
+from exgen.variants.assignment import INSTRUCTION_DEFAULTS
+from exgen.engine.losses import LOSSES
+from exgen.engine.numbers import exact_string
 from exgen.render.diagram import network_img
 from exgen.render.math import INLINE, ITALIC, formula_html, name_text, number_text, vector_html
-from exgen.worked import STAGE_TITLES, worked_lines
+from exgen.notation.worked import STAGE_TITLES, worked_lines
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 

@@ -115,7 +115,7 @@ class Renderer:
     def __init__(self, paper: str = "a4"):
         from weasyprint.text.fonts import FontConfiguration
 
-        from exgen.pdf import url_fetcher
+        from exgen.render.pdf import url_fetcher
 
         self.paper = paper
         self.fetcher = url_fetcher()

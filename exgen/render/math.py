@@ -29,8 +29,8 @@ import os
 from functools import lru_cache
 from html import escape
 
-from exgen.display import Notation
-from exgen.names import NameParts, index_separator
+from exgen.notation.display import Notation
+from exgen.notation.names import NameParts, index_separator
 
 #: DejaVu Math TeX Gyre matches the documents' DejaVu Serif text (Debian fonts-dejavu-extra);
 #: ziamath's bundled STIX Two Math is the fallback on machines without it.

@@ -1,7 +1,7 @@
 """Write worksheets and answer keys as PDF files: one pair per student, optionally combined.
 
 File names come from student ids only after sanitising (:func:`file_stems`): an id is data,
-never a path. Rendering goes through ``exgen.pdf``'s fetcher, which fetches nothing but data:
+never a path. Rendering goes through ``exgen.render.pdf``'s fetcher, which fetches nothing but data:
 URLs and packaged files, so no text in a document can make WeasyPrint read a file or a URL.
 Students are rendered by worker processes, one per CPU (see :func:`render_assignment`); the
 files are the same byte for byte as one process writes them.

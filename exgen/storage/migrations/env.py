@@ -7,7 +7,7 @@ import os
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from exgen.db.models import Base
+from exgen.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

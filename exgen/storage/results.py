@@ -9,8 +9,8 @@ from statistics import fmean, median
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exgen.db.models import ItemResult, Student, Submission
-from exgen.records import find_assignment
+from exgen.storage.models import ItemResult, Student, Submission
+from exgen.storage.records import find_assignment
 
 STATUS_COLUMNS = ("correct", "follow_through", "incorrect", "missing", "invalid")
 

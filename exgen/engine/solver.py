@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exgen.arithmetic import START_PRECISION, DomainError, ExactArithmetic, PrecisionLost
-from exgen.graph import StepGraph, build_graph, map_nested
-from exgen.numbers import exact_string, exact_text
-from exgen.spec import Spec
+from exgen.engine.arithmetic import START_PRECISION, DomainError, ExactArithmetic, PrecisionLost
+from exgen.engine.graph import StepGraph, build_graph, map_nested
+from exgen.engine.numbers import exact_string, exact_text
+from exgen.engine.spec import Spec
 
 #: Give up refining after this precision (bits); reached only by pathological specs.
 MAX_PRECISION = 4096
@@ -69,7 +69,7 @@ class Solution:
                 values[alias], exact[alias] = values[name], exact[name]
         out = {"values": values, "exact": exact}
         if steps:
-            from exgen.worked import steps_json
+            from exgen.notation.worked import steps_json
 
             out["steps"] = steps_json(self, exact)
         return out

@@ -2,7 +2,7 @@
 
 A :class:`Step` is one quantity (``z1``, ``dL/dW2``, ``W1_new`` ...): its stage (forward, loss,
 backprop, update), the quantities it reads, its formula, and one :class:`Cell` per entry. A cell
-knows how to compute its entry from other cells in any arithmetic (see ``exgen.arithmetic``)
+knows how to compute its entry from other cells in any arithmetic (see ``exgen.engine.arithmetic``)
 and which cells it reads (recorded, not declared, so the two cannot disagree).
 
 The graph depends only on the network's shape (the :class:`Architecture`), never on values, so
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from exgen.activations import ACTIVATIONS
-from exgen.arithmetic import ScalarFloatArithmetic
-from exgen.losses import LOSSES
-from exgen.names import tex_name, text_name
+from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.engine.losses import LOSSES
+from exgen.notation.names import tex_name, text_name
 
 STAGES = ("given", "forward", "loss", "backprop", "update")
 LEARNING_RATE = ("learning_rate",)

@@ -14,13 +14,13 @@ from typing import Callable
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from exgen.assignment import AssignmentDef, ExerciseDef
-from exgen.db.models import Assignment, Exercise, Student, Variant
-from exgen.generator import Screening, generate
-from exgen.graph import build_graph, map_nested
-from exgen.roster import RosterEntry
-from exgen.solver import Solution, solve
-from exgen.spec import Spec, parse_spec
+from exgen.variants.assignment import AssignmentDef, ExerciseDef
+from exgen.storage.models import Assignment, Exercise, Student, Variant
+from exgen.variants.generator import Screening, generate
+from exgen.engine.graph import build_graph, map_nested
+from exgen.variants.roster import RosterEntry
+from exgen.engine.solver import Solution, solve
+from exgen.engine.spec import Spec, parse_spec
 
 
 class RecordError(ValueError):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from exgen.names import tex_name, text_item
-from exgen.numbers import exact_string, exact_text
+from exgen.notation.names import tex_name, text_item
+from exgen.engine.numbers import exact_string, exact_text
 
 # precedence of the outermost operation of an expression
 SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4
@@ -165,7 +165,7 @@ PLAIN, PAREN_IF_NEGATIVE, RELU_GRAD, LEAKY_GRAD = "p", "n", "r", "l"
 
 
 class DisplayArithmetic:
-    """Builds text with the operations the cells use (see ``exgen.arithmetic``).
+    """Builds text with the operations the cells use (see ``exgen.engine.arithmetic``).
 
     ``symbolic``: leaves are names and ReLU' stays ReLU'(z). Otherwise leaves are slots and the
     result is a template whose slots are filled with each solution's numbers.

@@ -32,11 +32,11 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exgen.families import PRESETS, Family, FamilyError, did_you_mean, tune
-from exgen.generator import architecture
-from exgen.graph import Architecture, build_graph
-from exgen.solver import SolveError, solve
-from exgen.spec import Spec, SpecError, parse_spec
+from exgen.variants.families import PRESETS, Family, FamilyError, did_you_mean, tune
+from exgen.variants.generator import architecture
+from exgen.engine.graph import Architecture, build_graph
+from exgen.engine.solver import SolveError, solve
+from exgen.engine.spec import Spec, SpecError, parse_spec
 
 ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
 EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from exgen.activations import ACTIVATIONS
-from exgen.display import LatexNotation, Notation, SolutionDisplay
-from exgen.losses import LOSSES
-from exgen.names import text_name
-from exgen.numbers import exact_string
+from exgen.engine.activations import ACTIVATIONS
+from exgen.notation.display import LatexNotation, Notation, SolutionDisplay
+from exgen.engine.losses import LOSSES
+from exgen.notation.names import text_name
+from exgen.engine.numbers import exact_string
 
 STAGE_TITLES = {
     "forward": "Forward pass",
@@ -39,7 +39,7 @@ class EntryLine:
 
 @dataclass
 class StepLines:
-    step: object  # exgen.graph.Step
+    step: object  # exgen.engine.graph.Step
     entries: list[EntryLine]
 
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from gmpy2 import mpq
 
-from exgen.activations import ACTIVATIONS
-from exgen.graph import LEARNING_RATE, Architecture, LayerShape
-from exgen.losses import LOSSES
+from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.graph import LEARNING_RATE, Architecture, LayerShape
+from exgen.engine.losses import LOSSES
 
 SPEC_KEYS = ("input", "target", "loss", "learning_rate", "layers")
 LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")

@@ -20,7 +20,7 @@ class DatabaseError(RuntimeError):
 
 def migrations_dir() -> str:
     """Where the Alembic scripts are, in a source checkout and in an installed wheel alike."""
-    return str(files("exgen.migrations"))
+    return str(files("exgen.storage") / "migrations")
 
 
 def alembic_config(url: str):

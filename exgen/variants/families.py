@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from gmpy2 import mpq
 
-from exgen.activations import ACTIVATIONS
-from exgen.losses import LOSSES
+from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.losses import LOSSES
 
 MAX_DECIMALS = 2
 MAX_GRID = 10_000

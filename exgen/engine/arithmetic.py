@@ -9,7 +9,7 @@ a different arithmetic gives:
 - :class:`FloatArithmetic`: float64, on Python floats or on numpy arrays holding one value per
   candidate variant (the generator's vectorised screening), and the grader's recomputation
   from a student's own answers;
-- ``exgen.display``: the formula and substitution text of the worked solution.
+- ``exgen.notation.display``: the formula and substitution text of the worked solution.
 
 Additions go through ``sum``/``sub`` (never ``+``/``-``) because that is where cancellation
 happens, and the exact arithmetic watches for it there.
@@ -23,7 +23,7 @@ import gmpy2
 import numpy as np
 from gmpy2 import mpfr, mpq
 
-from exgen.numbers import ONE, ZERO
+from exgen.engine.numbers import ONE, ZERO
 
 _MPFR = type(mpfr(0))
 

@@ -1,6 +1,6 @@
 """Activation functions: the value and the local derivative of each, in one place.
 
-Cells are written against an arithmetic ``A`` (see ``exgen.arithmetic``). ``z``, ``a`` and
+Cells are written against an arithmetic ``A`` (see ``exgen.engine.arithmetic``). ``z``, ``a`` and
 ``g`` are accessors ``k -> value`` for one sample's pre-activations, activations and dL/da, so
 that the step graph can record exactly which cells a computation reads.
 """

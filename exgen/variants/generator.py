@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from gmpy2 import mpq
 
-from exgen.arithmetic import FloatArithmetic
-from exgen.families import Family
-from exgen.graph import LEARNING_RATE, Architecture, LayerShape, build_graph
-from exgen.spec import Spec
+from exgen.engine.arithmetic import FloatArithmetic
+from exgen.variants.families import Family
+from exgen.engine.graph import LEARNING_RATE, Architecture, LayerShape, build_graph
+from exgen.engine.spec import Spec
 
 #: Candidates drawn per student per round, and rounds before a student is given up on.
 CANDIDATES_PER_ROUND = 48

@@ -1,1 +1,0 @@
-"""Storage: SQLAlchemy models, sessions, and the Alembic upgrade exgen runs on first use."""

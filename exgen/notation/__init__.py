@@ -1,0 +1,1 @@
+"""How quantities and solutions are written for people: names, formulas, the worked solution."""
