@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Constraint names are explicit so migrations (and SQLite batch mode) can refer to them.
@@ -122,6 +123,9 @@ class Submission(Base):
     student_pk: Mapped[int | None] = mapped_column(
         ForeignKey("students.id", ondelete="SET NULL"), index=True, nullable=True
     )
+    #: How it came in: "csv" (an answer-sheet row), "web" (the student's page), "pdf" (a filled
+    #: worksheet). Every source is marked and stored the same way.
+    source: Mapped[str] = mapped_column(String(10), default="csv", server_default="csv")
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
     line: Mapped[int] = mapped_column(Integer)
@@ -130,8 +134,13 @@ class Submission(Base):
     #: "graded", or "rejected" (unknown student, unreadable row) with ``problem`` saying why.
     status: Mapped[str] = mapped_column(String(20))
     problem: Mapped[str] = mapped_column(Text, default="")
-    #: Whether this is the student's latest submission (later ones supersede, both are kept).
+    #: Whether this is the submission that counts for its student (the last, or the best under
+    #: the assignment's ``keep`` policy; see ``exgen.grading.store.elect_current``).
     current: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The student's n-th graded submission (any source); None for rows not graded.
+    attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Handed in after the assignment's due time (web submissions under ``late = "accept"``).
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     results: Mapped[list[ItemResult]] = relationship(
