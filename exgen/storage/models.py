@@ -168,3 +168,28 @@ class ItemResult(Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
 
     submission: Mapped[Submission] = relationship(back_populates="results")
+
+
+class Secret(Base):
+    """A per-database key, made on first use (see ``exgen.storage.secrets``): what student links
+    and worksheet tickets are derived from, so every app process on one database agrees."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))  # urlsafe base64 of 32 random bytes
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StudentLink(Base):
+    """A student's private link to their own variant (design §9): only the token's SHA-256 is
+    stored; the token itself is derived again when a link is printed (``exgen.storage.links``)."""
+
+    __tablename__ = "student_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_pk: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), unique=True)
+    #: Raised by ``exgen links --rotate``: the old link stops working, a new one is derived.
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
