@@ -25,6 +25,9 @@ COMMANDS = {
     "results": "results",
     "report": "report",
     "export": "export",
+    "links": "links",
+    "token": "token",
+    "serve": "serve",
 }
 
 

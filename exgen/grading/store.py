@@ -14,23 +14,32 @@ Rules that keep marks trustworthy:
   :func:`elect_current`; the others are kept;
 - the caller runs one file in one transaction, and graders of one assignment take turns (a row
   lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
-  lose nor double-count a submission.
+  lose nor double-count a submission;
+- a student's own submission from the web (:func:`submit_answers`) locks only that student
+  (see ``lock_student``): students of one class hand in at the same time, one student's
+  attempts are counted one at a time, and a file graded meanwhile waits for them (and they
+  for it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from statistics import fmean
 from typing import Callable
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exgen.variants.assignment import GRADING_DEFAULTS
 from exgen.storage.models import Assignment, ItemResult, Student, Submission
 from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
+from exgen.grading.policy import Policy, utcnow
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
@@ -47,6 +56,23 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
     table = Assignment.__table__
     session.execute(update(table).where(table.c.id == assignment_id)
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
+
+
+def lock_student(session: Session, assignment_id: int, student_pk: int) -> None:
+    """Wait until no other submission of this student and no grader of the assignment is at
+    work, then hold both off until commit — while other students' submissions go on.
+
+    PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
+    grader's ``lock_assignment`` waits for them, and they for it), then an update lock on the
+    student's row (a student's submissions take turns, so attempts are counted and the current
+    submission elected one at a time). SQLite has one writer at a time: a no-op UPDATE takes
+    its write lock before anything is read."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Assignment.id).where(Assignment.id == assignment_id).with_for_update(read=True))
+        session.execute(select(Student.id).where(Student.id == student_pk).with_for_update(key_share=True))
+    else:
+        table = Student.__table__
+        session.execute(update(table).where(table.c.id == student_pk).values(position=table.c.position))
 
 
 @dataclass
@@ -181,9 +207,6 @@ def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str 
     return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells))
 
 
-KEEP_POLICIES = ("last", "best")
-
-
 def keep_policy(definition: dict | None) -> str:
     """Which of a student's graded submissions counts: ``last`` (default) or ``best``."""
     return ((definition or {}).get("service") or {}).get("keep", "last")
@@ -199,13 +222,18 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
         return 0
     scores = func.coalesce(select(func.sum(ItemResult.score)).where(ItemResult.submission_id == Submission.id)
                            .correlate(Submission).scalar_subquery(), 0.0)
-    # The order of arrival: files in the order they were graded (graders of one assignment take
-    # turns, so a file's first id orders it), rows in file order.
-    first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
-             .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256).subquery())
     chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
     was: dict[int, int] = {}
     for n in range(0, len(pks), 500):
+        # The order of arrival: files in the order they were graded (graders of one assignment
+        # take turns, so a file's first id orders it), rows in file order; a web submission is
+        # a file of its own. Only the files these students appear in are looked at, so electing
+        # one student's submission costs the same in a class of 10 or of 1,000.
+        theirs = select(Submission.source_sha256).where(Submission.assignment_id == assignment_id,
+                                                        Submission.student_pk.in_(pks[n:n + 500]))
+        first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
+                 .where(Submission.assignment_id == assignment_id, Submission.source_sha256.in_(theirs))
+                 .group_by(Submission.source_sha256).subquery())
         rows = session.execute(
             select(Submission.id, Submission.student_pk, Submission.status, Submission.current, scores,
                    first.c.first, Submission.line)
@@ -401,3 +429,176 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         progress(len(subs) % CHUNK)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+# -- the web: one student's own answers ---------------------------------------------------------
+#: A web submission's raw text is kept up to this many characters (the HTTP layer refuses
+#: larger bodies before they are read).
+MAX_RAW = 200_000
+WEB = "web"
+
+
+@dataclass
+class WebOutcome:
+    """What became of one web submission: stored as ``status`` (graded, rejected or empty),
+    and ``refused`` (``"attempts"``, ``"late"``, ``"rate"``) when the policy refused it."""
+
+    status: str
+    submission_id: int | None = None
+    attempt: int | None = None  # the student's n-th graded submission
+    attempts_used: int = 0  # graded submissions of the student, this one included
+    late: bool = False
+    received_at: datetime | None = None
+    problem: str = ""
+    refused: str = ""
+    retry_after: int = 0  # seconds, when refused for the rate
+    duplicate: bool = False  # the same submission (its key) arrived before: that one is returned
+    items: list = field(default_factory=list)  # item-result rows, in sheet order
+    max_score: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(r["score"] for r in self.items)
+
+
+class _Graders:
+    """One Grader per assignment and process, built again when the assignment changes (its
+    definition or variants) or a student is new to it: web submissions arrive one at a time,
+    and loading a class's variants for each would cost more than judging."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._graders: dict[int, tuple[tuple, Grader]] = {}
+
+    def get(self, session: Session, assignment: Assignment, student_id: str) -> Grader:
+        version = (assignment.updated_at, assignment.variants_hash, assignment.definition.get("service"))
+        with self._lock:
+            cached = self._graders.get(assignment.id)
+        if cached and cached[0] == version and student_id in cached[1].student_pk:
+            return cached[1]
+        grader = Grader(session, assignment, load_assignment(session, assignment.name))
+        with self._lock:
+            self._graders[assignment.id] = (version, grader)
+        return grader
+
+    def clear(self) -> None:
+        with self._lock:
+            self._graders.clear()
+
+
+GRADERS = _Graders()
+
+
+def student_attempts(session: Session, student_pk: int, since: datetime | None = None) -> tuple[int, int, datetime | None]:
+    """(graded submissions of a student, web submissions since ``since``, the oldest of those)."""
+    recent = Submission.received_at > since if since is not None else False
+    used, count, oldest = session.execute(
+        select(func.count(case((Submission.status == GRADED, 1))),
+               func.count(case(((Submission.source == WEB) & recent, 1))),
+               func.min(case(((Submission.source == WEB) & recent, Submission.received_at))))
+        .where(Submission.student_pk == student_pk)).one()
+    return used, count, oldest
+
+
+def submit_answers(session: Session, student: Student, cells: dict | None, raw: str, *,
+                   problem: str = "", key: str | None = None, per_minute: int | None = None,
+                   now: datetime | None = None) -> WebOutcome:
+    """Store and mark one student's answers from the web, under the assignment's policy.
+
+    ``cells``: item -> text as typed, or None when the request could not be read (``problem``
+    says why; the raw text is stored all the same, as a rejected submission). ``key``: the
+    client's name for this submission (the page's form carries one): the same key again is the
+    same submission (a double click, a reload), answered with what was stored the first time.
+    ``per_minute``: at most this many web submissions of one student in any 60 s, counted in
+    the database, so every app process on it counts the same (``refused = "rate"``: nothing is
+    stored). The policy's refusals (no attempts left, late work refused) are stored as rejected
+    submissions with the reason. The caller commits."""
+    now = now or utcnow()
+    assignment = session.get(Assignment, student.assignment_id)
+    lock_student(session, assignment.id, student.id)
+    session.refresh(assignment)  # the definition as of now that this student is locked
+    policy = Policy.of(assignment.definition)
+    salt = key if key else uuid.uuid4().hex
+    sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
+    if key:
+        earlier = session.scalar(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                          Submission.source_sha256 == sha256))
+        if earlier is not None:
+            return _stored_outcome(session, earlier, policy)
+    since = now - timedelta(seconds=60)
+    used, recent, oldest = student_attempts(session, student.id, since)
+    if per_minute and recent >= per_minute:
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        wait = 60 - (now - oldest).total_seconds() if oldest is not None else 60
+        return WebOutcome("", attempts_used=used, refused="rate", retry_after=max(1, int(wait + 0.999)))
+
+    grader = GRADERS.get(session, assignment, student.student_id)
+    late = policy.is_late(now)
+    refused = ""
+    if problem or cells is None:
+        marked = Marked(REJECTED, student.id, student.student_id, problem=problem or "the request cannot be read")
+    elif late and policy.late == "refuse":
+        refused = "late"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"handed in after the due time ({policy.due.isoformat()}); late work is refused")
+    elif policy.attempts and used >= policy.attempts:
+        refused = "attempts"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"no attempts left ({used} of {policy.attempts} used)")
+    else:
+        marked = mark_row(grader, student.student_id, cells)
+    attempt = used + 1 if marked.status == GRADED else None
+    table = Submission.__table__
+    submission_id = session.execute(insert(table).returning(table.c.id), [{
+        "assignment_id": assignment.id,
+        "student_ref": student.student_id[:300],
+        "student_pk": student.id,
+        "source": WEB,
+        "source_name": f"web: {student.student_id}"[:500],
+        "source_sha256": sha256,
+        "line": 1,
+        "raw": raw[:MAX_RAW],
+        "cells": cells,
+        "status": marked.status,
+        "problem": marked.problem,
+        "current": False,
+        "attempt": attempt,
+        "late": late,
+        "received_at": now,
+    }]).scalar_one()
+    if marked.items:
+        session.execute(insert(ItemResult.__table__), [{**r, "submission_id": submission_id} for r in marked.items])
+    if marked.status == GRADED:
+        elect_current(session, assignment.id, [student.id], policy.keep)
+    return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
+                      marked.problem, refused, items=marked.items, max_score=grader.max_score)
+
+
+def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:
+    used, _, _ = student_attempts(session, submission.student_pk)
+    items = [{"item": r.item, "position": r.position, "status": r.status, "score": r.score,
+              "max_score": r.max_score, "submitted": r.submitted, "value": r.value, "expected": r.expected,
+              "misconception": r.misconception, "feedback": r.feedback}
+             for r in session.scalars(select(ItemResult).where(ItemResult.submission_id == submission.id)
+                                      .order_by(ItemResult.position))]
+    refused = ("late" if submission.problem.startswith("handed in after the due time")
+               else "attempts" if submission.problem.startswith("no attempts left") else "")
+    record_max = session.get(Assignment, submission.assignment_id).definition["exercises"]
+    return WebOutcome(submission.status, submission.id, submission.attempt, used, submission.late,
+                      submission.received_at, submission.problem, refused, duplicate=True, items=items,
+                      max_score=float(sum(e["points"] for e in record_max)))
+
+
+def latest_submission(session: Session, student_pk: int) -> Submission | None:
+    """The student's last stored submission from any source (what their page shows again)."""
+    return session.scalar(select(Submission).where(Submission.student_pk == student_pk)
+                          .order_by(Submission.id.desc()).limit(1))
+
+
+def submission_outcome(session: Session, submission: Submission) -> WebOutcome:
+    """A stored submission as an outcome (for showing it again)."""
+    policy = Policy.of(session.get(Assignment, submission.assignment_id).definition)
+    outcome = _stored_outcome(session, submission, policy)
+    outcome.duplicate = False
+    return outcome

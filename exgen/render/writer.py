@@ -244,3 +244,52 @@ def _concatenate(files: list[Path], path: Path, title: str) -> None:
     with open(tmp, "wb") as handle:
         writer.write(handle)
     os.replace(tmp, path)
+
+
+# -- single documents and the class as one download (the service) --------------------------------
+_SINGLE_LOCK = None
+
+
+def student_pdf(record, student_id: str, kind: str, paper: str = "a4") -> bytes:
+    """One student's worksheet or answer key as PDF bytes (``KeyError`` for an unknown id).
+
+    The service calls this from several threads: one Renderer per process (fonts and images
+    loaded once), used by one thread at a time."""
+    import threading
+
+    global _SINGLE_LOCK
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    student = next((s for s in record.students if s["student_id"] == student_id), None)
+    if student is None:
+        raise KeyError(student_id)
+    if _SINGLE_LOCK is None:
+        _SINGLE_LOCK = threading.Lock()
+    with _SINGLE_LOCK:
+        renderer = _single_renderer(paper)
+        return renderer.document(renderer.html(record, student, kind)).write_pdf()
+
+
+def _single_renderer(paper: str) -> Renderer:
+    cache = _single_renderer.__dict__.setdefault("cache", {})
+    if paper not in cache:
+        cache[paper] = Renderer(paper)
+    return cache[paper]
+
+
+def documents_zip(record, target: Path, *, paper: str = "a4", progress: Callable[[int], None] | None = None,
+                  jobs: int = 1) -> RenderSummary:
+    """Every student's worksheet and answer key and the two combined files, zipped into
+    ``target`` (written under a temporary name, then renamed)."""
+    import tempfile
+    import zipfile
+
+    target = Path(target)
+    with tempfile.TemporaryDirectory(prefix="exgen-documents-") as directory:
+        summary = render_assignment(record, directory, paper=paper, combined=True, progress=progress, jobs=jobs)
+        tmp = target.with_name(f".{target.name}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+            for path in summary.files:
+                archive.write(path, f"{record.name}/{path.name}")
+        os.replace(tmp, target)
+    return summary

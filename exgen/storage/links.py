@@ -69,3 +69,24 @@ def student_for_token(session: Session, token: str) -> Student | None:
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
+
+
+#: Where links point when no base URL is given (``--base-url``, ``EXGEN_BASE_URL``): what
+#: ``exgen serve`` listens on by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def class_links(session: Session, name: str, base_url: str, rotate: set[str] = frozenset()) -> dict:
+    """``{"links": [{"student_id", "name", "url"}]}`` for every student of an assignment, in
+    roster order (design §9: what ``exgen links NAME --json`` prints and the API answers)."""
+    from exgen.storage.records import RecordError, find_assignment
+
+    assignment = find_assignment(session, name)
+    names = dict(session.execute(select(Student.student_id, Student.name)
+                                 .where(Student.assignment_id == assignment.id)).all())
+    unknown = sorted(set(rotate) - set(names))
+    if unknown:
+        raise RecordError(f"cannot rotate the link of {', '.join(map(repr, unknown))}: not a student of {name}")
+    tokens = student_tokens(session, assignment, set(rotate))
+    return {"links": [{"student_id": sid, "name": names[sid], "url": link_url(base_url, token)}
+                      for sid, token in tokens.items()]}
