@@ -193,7 +193,8 @@ def student_info(token: str, request: Request):
         student = student_for_token(session, token)
         if student is None:
             raise not_found()
-        return Context(session, student).info()
+        # as built (a hidden field is absent, not null), the model documents it
+        return JSONResponse(Context(session, student).info())
 
 
 @router.post("/api/s/{token}/submissions", status_code=201, response_model=SubmissionResult,

@@ -133,8 +133,8 @@ def result_view(outcome: WebOutcome, policy: Policy, view: StudentView, now: dat
     if policy.shows_verdicts(now):
         items = {}
         for row in outcome.items:
-            verdict = {"status": row["status"], "score": round(row["score"], 6),
-                       "max_score": round(row["max_score"], 6), "submitted": row["submitted"],
+            verdict = {"status": row["status"], "score": row["score"],
+                       "max_score": row["max_score"], "submitted": row["submitted"],
                        "feedback": row["feedback"]}
             step = view.steps.get(row["item"])
             if policy.shows_steps() and row["status"] != "correct" and step is not None:
