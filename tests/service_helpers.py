@@ -66,3 +66,62 @@ def answers(url, student_id: str, way: str = "rounds_4"):
 
 def cli_json(url, *args):
     return json.loads(run(url, *args).stdout)
+
+
+# -- real servers ------------------------------------------------------------------------------------
+import os  # noqa: E402
+import selectors  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+
+class Server(str):
+    """A running server's base URL (a str), with the pid of its ``exgen serve`` process."""
+
+    def __new__(cls, url: str, pid: int):
+        server = super().__new__(cls, url)
+        server.pid = pid
+        return server
+
+
+@contextmanager
+def serving(url, *options, timeout=60.0):
+    """``exgen serve`` as a real process on a free 127.0.0.1 port; yields its base URL once it
+    has printed ``exgen: serving on ...``. It dies with this process (PR_SET_PDEATHSIG) and is
+    stopped, with its workers (its own process group), when the block ends."""
+    from exgen.service.serve import die_with_parent
+
+    log = open(os.devnull, "wb") if not os.environ.get("EXGEN_TEST_SERVER_LOG") else None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exgen", "--db", url, "serve", "--host", "127.0.0.1", "--port", "0",
+         "--no-access-log", *options],
+        stdout=subprocess.PIPE, stderr=log, start_new_session=True, preexec_fn=die_with_parent)
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ)
+        line = b""
+        deadline = __import__("time").monotonic() + timeout
+        while not line.endswith(b"\n"):
+            remaining = deadline - __import__("time").monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise RuntimeError(f"exgen serve did not start within {timeout} s")
+            chunk = os.read(process.stdout.fileno(), 1)
+            if not chunk:
+                raise RuntimeError(f"exgen serve exited with status {process.wait()}")
+            line += chunk
+        text = line.decode().strip()
+        assert text.startswith("exgen: serving on http://127.0.0.1:"), text
+        yield Server(text.rsplit(" ", 1)[1], process.pid)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if log is not None:
+            log.close()
