@@ -265,7 +265,7 @@ def test_the_page_keeps_what_was_typed_and_never_renders_it(database_url, tmp_pa
         page = c.get(path)
         assert page.status_code == 200
         assert page.headers["content-security-policy"].startswith("default-src 'none'; script-src 'self'")
-        assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+        assert page.headers["referrer-policy"] == "same-origin" and page.headers["cache-control"] == "no-store"
         for text in (page.text,):
             assert "<script>" not in text.replace('<script src="/static/exgen.js" defer></script>', "")
             assert "style=" not in text and "<style" not in text

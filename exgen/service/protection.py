@@ -8,9 +8,10 @@ request objects are built for it):
   — and guards against floods; the per-link limit on submissions is exact and shared by every
   process (counted in the database, ``exgen.grading.store.submit_answers``);
 - **security headers**: a strict Content-Security-Policy (scripts and styles only from our own
-  ``/static``: no inline script or style anywhere), no referrer (a student's link is their key
-  and must not leak to another site), no framing, no sniffing, and no caching of anything but
-  the static files;
+  ``/static``: no inline script or style anywhere), no referrer to other sites (a student's
+  link is their key and must not leak; within the site browsers then send a real Origin, which
+  the dashboard checks), no framing, no sniffing, and no caching of anything but the static
+  files;
 - **an access log without secrets**: the token in ``/s/<token>`` is never written to a log.
 """
 
@@ -29,7 +30,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
