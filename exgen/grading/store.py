@@ -58,21 +58,26 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
 
 
-def lock_student(session: Session, assignment_id: int, student_pk: int) -> None:
+def lock_student(session: Session, assignment_id: int, student_pk: int) -> Assignment:
     """Wait until no other submission of this student and no grader of the assignment is at
-    work, then hold both off until commit — while other students' submissions go on.
+    work, then hold both off until commit — while other students' submissions go on. Returns
+    the assignment as it is now (its policy may have changed while this waited).
 
     PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
     grader's ``lock_assignment`` waits for them, and they for it), then an update lock on the
     student's row (a student's submissions take turns, so attempts are counted and the current
     submission elected one at a time). SQLite has one writer at a time: a no-op UPDATE takes
     its write lock before anything is read."""
+    fresh = select(Assignment).where(Assignment.id == assignment_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Assignment.id).where(Assignment.id == assignment_id).with_for_update(read=True))
-        session.execute(select(Student.id).where(Student.id == student_pk).with_for_update(key_share=True))
-    else:
-        table = Student.__table__
-        session.execute(update(table).where(table.c.id == student_pk).values(position=table.c.position))
+        # both locks in one round trip: FOR SHARE OF the assignment, FOR NO KEY UPDATE OF the student
+        # (two lock modes in one statement: SQLAlchemy's with_for_update names only one)
+        locking = (fresh.join(Student, Student.assignment_id == Assignment.id).where(Student.id == student_pk)
+                   .suffix_with("FOR SHARE OF assignments FOR NO KEY UPDATE OF students", dialect="postgresql"))
+        return session.scalars(locking).one()
+    table = Student.__table__
+    session.execute(update(table).where(table.c.id == student_pk).values(position=table.c.position))
+    return session.scalars(fresh).one()
 
 
 @dataclass
@@ -514,9 +519,7 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     stored). The policy's refusals (no attempts left, late work refused) are stored as rejected
     submissions with the reason. The caller commits."""
     now = now or utcnow()
-    assignment = session.get(Assignment, student.assignment_id)
-    lock_student(session, assignment.id, student.id)
-    session.refresh(assignment)  # the definition as of now that this student is locked
+    assignment = lock_student(session, student.assignment_id, student.id)
     policy = Policy.of(assignment.definition)
     salt = key if key else uuid.uuid4().hex
     sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
@@ -568,11 +571,55 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
         "received_at": now,
     }]).scalar_one()
     if marked.items:
-        session.execute(insert(ItemResult.__table__), [{**r, "submission_id": submission_id} for r in marked.items])
+        _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
     if marked.status == GRADED:
-        elect_current(session, assignment.id, [student.id], policy.keep)
+        _elect_newest(session, student.id, submission_id, marked.score, policy.keep)
     return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
                       marked.problem, refused, items=marked.items, max_score=grader.max_score)
+
+
+_ITEM_COLUMNS = ("submission_id integer, item text, position integer, status text, score float8, "
+                 "max_score float8, submitted text, value float8, expected float8, misconception text, "
+                 "feedback text")
+_ITEMS_FROM_JSON = None
+
+
+def _insert_item_results(session: Session, rows: list[dict]) -> None:
+    """A submission's item results in one statement. On PostgreSQL the rows travel as one JSON
+    parameter (an executemany sends a statement per row, and a multi-row VALUES is compiled
+    anew for every submission: both cost more than judging the answers)."""
+    global _ITEMS_FROM_JSON
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(ItemResult.__table__), rows)
+        return
+    if _ITEMS_FROM_JSON is None:
+        from sqlalchemy import text
+
+        names = ", ".join(column.split()[0] for column in _ITEM_COLUMNS.split(", "))
+        _ITEMS_FROM_JSON = text(f"INSERT INTO item_results ({names}) SELECT {names} "
+                                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_ITEM_COLUMNS})")
+    import json
+
+    session.execute(_ITEMS_FROM_JSON, {"rows": json.dumps(rows)})
+
+
+def _elect_newest(session: Session, student_pk: int, submission_id: int, score: float, keep: str) -> None:
+    """:func:`elect_current` for one student whose newest graded submission just arrived (under
+    their lock, so it is the last to arrive): it counts under ``last``, and under ``best`` when
+    it scores at least as well as the one that counted (a tie goes to the later one) — one or
+    two statements instead of ranking every submission of the student again."""
+    table = Submission.__table__
+    if keep == "best":
+        best = session.execute(select(func.coalesce(func.sum(ItemResult.score), 0.0))
+                               .join(table, table.c.id == ItemResult.submission_id)
+                               .where(table.c.student_pk == student_pk, table.c.current.is_(True),
+                                      table.c.id != submission_id)
+                               .group_by(table.c.id)).scalar()
+        if best is not None and round(score, 9) < round(best, 9):
+            return
+    session.execute(update(table).where(table.c.student_pk == student_pk,
+                                        table.c.current.is_(True) | (table.c.id == submission_id))
+                    .values(current=table.c.id == submission_id))
 
 
 def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:

@@ -55,15 +55,18 @@ def student_tokens(session: Session, assignment: Assignment, rotate: set[str] = 
 
 def student_for_token(session: Session, token: str) -> Student | None:
     """The student a link token belongs to, or None (unknown, rotated, or not a token at all —
-    the caller answers 404 alike, giving no hint whether a link ever existed)."""
+    the caller answers 404 alike, giving no hint whether a link ever existed). One query; the
+    student's assignment is loaded with it."""
     if not token or len(token) != TOKEN_LENGTH:
         return None
-    link = session.scalar(select(StudentLink).where(StudentLink.token_sha256 == _sha256(token)))
-    if link is None:
+    row = session.execute(select(StudentLink.generation, Student, Assignment)
+                          .join(Student, Student.id == StudentLink.student_pk)
+                          .join(Assignment, Assignment.id == Student.assignment_id)
+                          .where(StudentLink.token_sha256 == _sha256(token))).first()
+    if row is None:
         return None
-    student = session.get(Student, link.student_pk)
-    assignment = session.get(Assignment, student.assignment_id)
-    expected = _token(database_key(session, PURPOSE), assignment.name, student.student_id, link.generation)
+    generation, student, assignment = row
+    expected = _token(database_key(session, PURPOSE), assignment.name, student.student_id, generation)
     return student if same(expected, token) else None
 
 
