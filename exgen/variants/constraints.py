@@ -194,7 +194,7 @@ def _saturation_text() -> str:
     parts = []
     for band, which in bands.items():
         who = "/".join(which)
-        if band.closed and band.low == -band.high:
+        if band.closed and band.low is not None and band.high is not None and band.low == -band.high:
             parts.append(f"|{who}| ≤ {band.high:g}")
         else:
             parts.append(f"{who} outputs within {band.brackets()}")
