@@ -259,9 +259,12 @@ class AssignmentRecord:
     variants: list[VariantRecord]  # by student (roster order), then exercise
 
     def variant(self, student_id: str, exercise: str) -> VariantRecord | None:
-        index = self.__dict__.setdefault(
-            "_index", {(v.student_id, v.exercise): v for v in self.variants})
-        return index.get((student_id, exercise))
+        return self._index.get((student_id, exercise))
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], VariantRecord]:
+        # built once: setdefault(..., {comprehension}) rebuilt it on every call (O(N²) grading)
+        return {(v.student_id, v.exercise): v for v in self.variants}
 
 
 def load_assignment(session: Session, name: str) -> AssignmentRecord:
