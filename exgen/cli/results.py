@@ -17,7 +17,7 @@ def results(obj, name, as_json):
     """The class's results from the current submissions: a table, or JSON."""
     from exgen.storage.results import class_results, results_table
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         data = class_results(session, name)
     if as_json:
         click.echo(json.dumps(data, indent=1, ensure_ascii=False))

@@ -17,7 +17,7 @@ def variants(obj, name, as_json):
     """List the variants of assignment NAME with their specs and answers."""
     from exgen.storage.records import load_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
     if as_json:
         out = {"variants": [

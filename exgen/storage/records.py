@@ -69,8 +69,9 @@ def find_assignment(session: Session, name: str) -> Assignment:
     assignment = session.scalar(select(Assignment).where(Assignment.name == name))
     if assignment is None:
         known = session.scalars(select(Assignment.name).order_by(Assignment.name)).all()
-        hint = f" (known: {', '.join(known)})" if known else " (the database has none yet: run exgen assign)"
-        raise RecordError(f"no assignment named {name!r}{hint}")
+        where = session.get_bind().url.render_as_string(hide_password=True)
+        hint = f"known: {', '.join(known)}" if known else "it has none yet: run exgen assign"
+        raise RecordError(f"no assignment named {name!r} in {where} ({hint})")
     return assignment
 
 
