@@ -11,7 +11,7 @@ from exgen.cli.common import database
 
 @click.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="The design §4 JSON instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of the table: {\"students\": {ID: {\"score\", \"max_score\", \"items\": {ITEM: {\"status\", \"score\", \"submitted\", \"expected\", \"feedback\"}}}}}.")
 @click.pass_obj
 def results(obj, name, as_json):
     """The class's results from the current submissions: a table, or JSON."""
