@@ -129,6 +129,29 @@ def test_a_later_submission_supersedes_the_earlier_one_and_both_are_kept(databas
     assert results(database_url)["students"] == after
 
 
+def test_under_keep_best_a_worse_later_submission_does_not_count(database_url, tmp_path):
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    first, _ = fill_sheet(database_url, tmp_path, who, "first.csv")
+    run(database_url, "grade", "hw3", str(first))
+    before = results(database_url)["students"]
+    from exgen.storage.models import Assignment
+
+    with session_scope(database_url) as session:  # the policy as the assignment file will set it
+        assignment = session.scalar(select(Assignment))
+        assignment.definition = {**assignment.definition, "service": {"keep": "best"}}
+    assert who["s001"] == "rounds_4"
+    second, _ = fill_sheet(database_url, tmp_path, {**who, "s001": "slip"}, "second.csv", students={"s001"})
+    out = run(database_url, "grade", "hw3", str(second)).stdout
+    assert "superseded" not in out
+    assert results(database_url)["students"] == before  # the better first submission still counts
+    with session_scope(database_url) as session:
+        rows = session.execute(select(Submission.attempt, Submission.current, Submission.source)
+                               .where(Submission.student_ref == "s001").order_by(Submission.id)).all()
+    assert [tuple(r) for r in rows] == [(1, True, "csv"), (2, False, "csv")]
+    run(database_url, "regrade", "hw3")  # regrading follows the same policy
+    assert results(database_url)["students"] == before
+
+
 def test_within_one_file_the_later_row_counts(database_url, tmp_path):
     who, _ = setup_class(database_url, tmp_path, per_way=1)
     good, _ = fill_sheet(database_url, tmp_path, who, "good.csv", students={"s001"})

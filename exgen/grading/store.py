@@ -7,7 +7,11 @@ Rules that keep marks trustworthy:
   kept, but they never replace a real submission);
 - a file is recognised by the SHA-256 of its bytes, a row by its line: grading the same file
   again stores nothing new and changes nothing;
-- a student's latest graded row is their *current* submission; earlier ones are kept;
+- every submission — a CSV row, a web form, a filled PDF — is marked by one function
+  (:func:`mark_row`) and stored the same way, with its source (``csv``, ``web``, ``pdf``);
+- one of a student's graded submissions is *current* (the one that counts), chosen by the
+  assignment's ``keep`` policy — the last to arrive (default) or the best — in one place,
+  :func:`elect_current`; the others are kept;
 - the caller runs one file in one transaction, and graders of one assignment take turns (a row
   lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
   lose nor double-count a submission.
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Session
 from exgen.variants.assignment import GRADING_DEFAULTS
 from exgen.storage.models import Assignment, ItemResult, Student, Submission
 from exgen.grading.judge import Marker, credit
-from exgen.grading.sheet import AnswerSheet, SheetRow, has_answers, sheet_items
+from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
@@ -148,9 +152,88 @@ class Grader:
         return rows
 
 
+@dataclass
+class Marked:
+    """What one stored row comes to: its status, whose it is, and its item results."""
+
+    status: str  # GRADED, REJECTED or EMPTY
+    student_pk: int | None = None
+    student_id: str = ""
+    problem: str = ""
+    items: list = field(default_factory=list)  # item-result rows (without submission id)
+
+    @property
+    def score(self) -> float:
+        return sum(r["score"] for r in self.items)
+
+
+def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str = "") -> Marked:
+    """Mark one submission (a sheet row, a web form, a filled PDF) from what was stored of it:
+    rejected when it cannot be read (``problem``) or its student is unknown, empty when it holds
+    no answer, otherwise graded. The one rule for grading and regrading alike."""
+    if problem or cells is None:
+        return Marked(REJECTED, problem=problem or "the row cannot be read")
+    pk, student_id, problem = grader.resolve(student_ref)
+    if problem:
+        return Marked(REJECTED, problem=problem)
+    if not has_answers(cells, grader.items):
+        return Marked(EMPTY, pk, student_id)
+    return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells))
+
+
+KEEP_POLICIES = ("last", "best")
+
+
+def keep_policy(definition: dict | None) -> str:
+    """Which of a student's graded submissions counts: ``last`` (default) or ``best``."""
+    return ((definition or {}).get("service") or {}).get("keep", "last")
+
+
+def elect_current(session: Session, assignment_id: int, student_pks, keep: str = "last") -> int:
+    """Mark, for each of these students, the graded submission that counts as *current* — the
+    last to arrive, or under ``keep = "best"`` the highest score (the later one on a tie) — and
+    every other of theirs as not current. Returns how many students' current submission changed
+    from an earlier one (superseded)."""
+    pks = sorted(set(pk for pk in student_pks if pk is not None))
+    if not pks:
+        return 0
+    scores = func.coalesce(select(func.sum(ItemResult.score)).where(ItemResult.submission_id == Submission.id)
+                           .correlate(Submission).scalar_subquery(), 0.0)
+    # The order of arrival: files in the order they were graded (graders of one assignment take
+    # turns, so a file's first id orders it), rows in file order.
+    first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
+             .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256).subquery())
+    chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
+    was: dict[int, int] = {}
+    for n in range(0, len(pks), 500):
+        rows = session.execute(
+            select(Submission.id, Submission.student_pk, Submission.status, Submission.current, scores,
+                   first.c.first, Submission.line)
+            .join(first, first.c.source_sha256 == Submission.source_sha256)
+            .where(Submission.assignment_id == assignment_id, Submission.student_pk.in_(pks[n:n + 500]))
+        ).all()
+        for sid, pk, status, current, score, file_order, line in rows:
+            if current:
+                was[pk] = sid
+            if status != GRADED:
+                continue
+            arrival = (file_order, line)
+            rank = (round(score, 9), arrival, sid) if keep == "best" else (arrival, sid)
+            if pk not in chosen or rank > chosen[pk]:
+                chosen[pk] = rank
+    winners = {pk: rank[-1] for pk, rank in chosen.items()}
+    table = Submission.__table__
+    session.execute(update(table).where(table.c.assignment_id == assignment_id, table.c.student_pk.in_(pks),
+                                        table.c.current.is_(True)).values(current=False))
+    if winners:
+        session.execute(update(table).where(table.c.id.in_(list(winners.values()))).values(current=True))
+    return sum(1 for pk, sid in winners.items() if pk in was and was[pk] != sid)
+
+
 def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
-                progress: Callable[[int], None] | None = None) -> GradeSummary:
-    """Grade and store every row of a read answer sheet (the caller commits or rolls back)."""
+                progress: Callable[[int], None] | None = None, source: str = "csv") -> GradeSummary:
+    """Grade and store every row of a read answer sheet (the caller commits or rolls back).
+    ``source`` says how the rows came in (``csv``, or ``pdf`` for a filled worksheet)."""
     start = time.perf_counter()
     assignment = find_assignment(session, name)
     lock_assignment(session, assignment.id)
@@ -163,7 +246,7 @@ def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
     stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
         select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
             Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
-    new_rows: list[tuple[SheetRow, int | None, str, str]] = []  # row, student pk, id, problem
+    new_rows = []
     for row in sheet.rows:
         if row.line in stored:
             ref, status, problem = stored[row.line]
@@ -171,57 +254,60 @@ def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
             if status == REJECTED:
                 summary.rejected.append((row.line, ref, problem))
             continue
-        pk, student_id, problem = (None, "", row.problem) if row.problem else grader.resolve(row.student_ref)
-        if problem:
-            summary.rejected.append((row.line, row.student_ref, problem))
-        new_rows.append((row, pk, student_id, problem))
+        new_rows.append(row)
     if progress and summary.already_stored:
         progress(summary.already_stored)
 
-    # A student's last graded row in this file becomes current; earlier submissions step back.
-    last_line = {pk: row.line for row, pk, _, problem in new_rows
-                 if not problem and row.has_answers(grader.items)}
-    if last_line:
-        summary.superseded = session.execute(
-            update(Submission).where(Submission.assignment_id == assignment.id,
-                                     Submission.student_pk.in_(list(last_line)),
-                                     Submission.current.is_(True))
-            .values(current=False).execution_options(synchronize_session=False)).rowcount
-
+    attempts = _attempts_so_far(session, assignment.id)
+    graded_pks = []
     for n in range(0, len(new_rows), CHUNK):
         chunk = new_rows[n:n + CHUNK]
         submissions, results = [], []
-        for row, pk, student_id, problem in chunk:
-            status, item_rows = REJECTED, []
-            if not problem:
-                if row.has_answers(grader.items):
-                    status, item_rows = GRADED, grader.judge(student_id, row.cells)
-                    summary.graded += 1
-                    summary.students.add(student_id)
-                    summary.answers += len(item_rows)
-                    summary.scores.append(sum(r["score"] for r in item_rows))
-                else:
-                    status = EMPTY
-                    summary.empty += 1
+        for row in chunk:
+            marked = mark_row(grader, row.student_ref, row.cells, row.problem)
+            attempt = None
+            if marked.status == GRADED:
+                summary.graded += 1
+                summary.students.add(marked.student_id)
+                summary.answers += len(marked.items)
+                summary.scores.append(marked.score)
+                graded_pks.append(marked.student_pk)
+                attempt = attempts[marked.student_pk] = attempts.get(marked.student_pk, 0) + 1
+            elif marked.status == EMPTY:
+                summary.empty += 1
+            else:
+                summary.rejected.append((row.line, row.student_ref, marked.problem))
             submissions.append({
                 "assignment_id": assignment.id,
                 "student_ref": row.student_ref[:300],
-                "student_pk": pk,
+                "student_pk": marked.student_pk,
+                "source": source,
                 "source_name": sheet.source[-500:],
                 "source_sha256": sheet.sha256,
                 "line": row.line,
                 "raw": row.raw,
                 "cells": row.cells,
-                "status": status,
-                "problem": problem,
-                "current": status == GRADED and last_line.get(pk) == row.line,
+                "status": marked.status,
+                "problem": marked.problem,
+                "current": False,  # elected below, once every row of the file is in
+                "attempt": attempt,
             })
-            results.append(item_rows)
+            results.append(marked.items)
         _insert(session, submissions, results)
         if progress:
             progress(len(chunk))
+    summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(record.definition))
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _attempts_so_far(session: Session, assignment_id: int) -> dict[int, int]:
+    """Graded submissions per student so far: the next one is attempt n + 1."""
+    return dict(session.execute(
+        select(Submission.student_pk, func.count(Submission.id))
+        .where(Submission.assignment_id == assignment_id, Submission.status == GRADED,
+               Submission.student_pk.is_not(None))
+        .group_by(Submission.student_pk)).all())
 
 
 def _insert(session: Session, submissions: list[dict], results: list[list[dict]]) -> None:
@@ -272,13 +358,8 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
     summary = RegradeSummary(name, max_score=grader.max_score)
     subs = session.execute(
         select(Submission.id, Submission.student_ref, Submission.cells, Submission.status,
-               Submission.problem, Submission.current, Submission.source_sha256, Submission.line)
+               Submission.problem, Submission.current)
         .where(Submission.assignment_id == assignment.id).order_by(Submission.id)).all()
-    # the order they arrived in: files in the order they were graded, rows in file order
-    arrival: dict[str, int] = {}
-    for sub in subs:
-        arrival.setdefault(sub.source_sha256, sub.id)
-    subs.sort(key=lambda sub: (arrival[sub.source_sha256], sub.line))
     summary.submissions = len(subs)
     old_scores = dict(session.execute(
         select(ItemResult.submission_id, func.sum(ItemResult.score))
@@ -289,37 +370,32 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         select(Submission.id).where(Submission.assignment_id == assignment.id))
     ).execution_options(synchronize_session=False))
 
-    changes, results, latest = [], [], {}
+    changes, results = [], []
     for n, sub in enumerate(subs, 1):
-        change = {"id": sub.id, "student_pk": None, "status": sub.status, "problem": sub.problem,
-                  "current": False}
-        item_rows = []
-        if sub.cells is not None:
-            pk, student_id, problem = grader.resolve(sub.student_ref)
-            change.update(student_pk=pk, problem=problem, status=REJECTED if problem else EMPTY)
-            if not problem and has_answers(sub.cells, grader.items):
-                change["status"] = GRADED
-                item_rows = grader.judge(student_id, sub.cells)
-                latest[pk] = change  # the last one to arrive wins
-                score = sum(r["score"] for r in item_rows)
-                if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:
-                    summary.changed += 1
-        elif sub.status != REJECTED:
-            change["status"] = REJECTED
-        summary.graded += change["status"] == GRADED
-        summary.rejected += change["status"] == REJECTED
-        changes.append(change)
-        results.append([{**r, "submission_id": sub.id} for r in item_rows])
+        if sub.cells is None and sub.status == REJECTED:  # unreadable when it came: it stays so
+            marked = Marked(REJECTED, problem=sub.problem)
+        else:
+            marked = mark_row(grader, sub.student_ref, sub.cells)
+        if marked.status == GRADED:
+            score = marked.score
+            if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:
+                summary.changed += 1
+        summary.graded += marked.status == GRADED
+        summary.rejected += marked.status == REJECTED
+        changes.append({"id": sub.id, "student_pk": marked.student_pk, "status": marked.status,
+                        "problem": marked.problem, "current": False})
+        results.append([{**r, "submission_id": sub.id} for r in marked.items])
         if progress and n % CHUNK == 0:
             progress(CHUNK)
-    for change in latest.values():
-        change["current"] = True
     if changes:
         session.execute(update(Submission), changes)
     rows = [r for item_rows in results for r in item_rows]
     for n in range(0, len(rows), 5000):
         session.execute(insert(ItemResult.__table__), rows[n:n + 5000])
-    current = {c["id"] for c in latest.values()}
+    pks = [c["student_pk"] for c in changes if c["status"] == GRADED]
+    elect_current(session, assignment.id, pks, keep_policy(record.definition))
+    current = set(session.scalars(select(Submission.id).where(
+        Submission.assignment_id == assignment.id, Submission.current.is_(True))))
     summary.after = [sum(r["score"] for r in item_rows) for sub, item_rows in zip(subs, results) if sub.id in current]
     if progress:
         progress(len(subs) % CHUNK)

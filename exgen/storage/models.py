@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Constraint names are explicit so migrations (and SQLite batch mode) can refer to them.
@@ -122,6 +123,9 @@ class Submission(Base):
     student_pk: Mapped[int | None] = mapped_column(
         ForeignKey("students.id", ondelete="SET NULL"), index=True, nullable=True
     )
+    #: How it came in: "csv" (an answer-sheet row), "web" (the student's page), "pdf" (a filled
+    #: worksheet). Every source is marked and stored the same way.
+    source: Mapped[str] = mapped_column(String(10), default="csv", server_default="csv")
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
     line: Mapped[int] = mapped_column(Integer)
@@ -130,8 +134,13 @@ class Submission(Base):
     #: "graded", or "rejected" (unknown student, unreadable row) with ``problem`` saying why.
     status: Mapped[str] = mapped_column(String(20))
     problem: Mapped[str] = mapped_column(Text, default="")
-    #: Whether this is the student's latest submission (later ones supersede, both are kept).
+    #: Whether this is the submission that counts for its student (the last, or the best under
+    #: the assignment's ``keep`` policy; see ``exgen.grading.store.elect_current``).
     current: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The student's n-th graded submission (any source); None for rows not graded.
+    attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Handed in after the assignment's due time (web submissions under ``late = "accept"``).
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     results: Mapped[list[ItemResult]] = relationship(
@@ -159,3 +168,28 @@ class ItemResult(Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
 
     submission: Mapped[Submission] = relationship(back_populates="results")
+
+
+class Secret(Base):
+    """A per-database key, made on first use (see ``exgen.storage.secrets``): what student links
+    and worksheet tickets are derived from, so every app process on one database agrees."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))  # urlsafe base64 of 32 random bytes
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StudentLink(Base):
+    """A student's private link to their own variant (design §9): only the token's SHA-256 is
+    stored; the token itself is derived again when a link is printed (``exgen.storage.links``)."""
+
+    __tablename__ = "student_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_pk: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), unique=True)
+    #: Raised by ``exgen links --rotate``: the old link stops working, a new one is derived.
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

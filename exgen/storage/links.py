@@ -1,0 +1,71 @@
+"""Students' private links (design §9): ``<base URL>/s/<token>``, one per student of an
+assignment, at least 128 random bits, stable across runs, stored hashed, rotatable.
+
+The token is an HMAC of (assignment, student id, generation) under the database's link key
+(``exgen.storage.secrets``): ``exgen links`` can print the same link again without the token
+ever being stored, and ``--rotate`` raises the generation, which makes a new token and retires
+the old one. Only the token's SHA-256 is stored, to find the student a token belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exgen.storage.models import Assignment, Student, StudentLink
+from exgen.storage.secrets import database_key, same, tag
+
+PURPOSE = "student-links"
+#: Characters of URL-safe base64: 24 × 6 = 144 bits.
+TOKEN_LENGTH = 24
+
+
+def _token(key: bytes, assignment: str, student_id: str, generation: int) -> str:
+    return tag(key, f"link\x1f{assignment}\x1f{student_id}\x1f{generation}", TOKEN_LENGTH)
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def student_tokens(session: Session, assignment: Assignment, rotate: set[str] = frozenset()) -> dict[str, str]:
+    """Every student's link token (student id -> token), in roster order; links are made on
+    first use and, for the ids in ``rotate``, replaced by new ones."""
+    key = database_key(session, PURPOSE)
+    students = session.scalars(select(Student).where(Student.assignment_id == assignment.id)
+                               .order_by(Student.position)).all()
+    links = {link.student_pk: link for link in session.scalars(
+        select(StudentLink).join(Student).where(Student.assignment_id == assignment.id))}
+    tokens = {}
+    for student in students:
+        link = links.get(student.id)
+        if link is None:
+            link = StudentLink(student_pk=student.id, generation=1)
+            session.add(link)
+        elif student.student_id in rotate:
+            link.generation += 1
+        token = _token(key, assignment.name, student.student_id, link.generation)
+        link.token_sha256 = _sha256(token)
+        tokens[student.student_id] = token
+    session.flush()
+    return tokens
+
+
+def student_for_token(session: Session, token: str) -> Student | None:
+    """The student a link token belongs to, or None (unknown, rotated, or not a token at all —
+    the caller answers 404 alike, giving no hint whether a link ever existed)."""
+    if not token or len(token) != TOKEN_LENGTH:
+        return None
+    link = session.scalar(select(StudentLink).where(StudentLink.token_sha256 == _sha256(token)))
+    if link is None:
+        return None
+    student = session.get(Student, link.student_pk)
+    assignment = session.get(Assignment, student.assignment_id)
+    expected = _token(database_key(session, PURPOSE), assignment.name, student.student_id, link.generation)
+    return student if same(expected, token) else None
+
+
+def link_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token}"
