@@ -76,15 +76,21 @@ class Screened:
         self.family, self.arch, self.graph, self.candidates = family, arch, graph, candidates
         self.given, self.asked = given, asked
         self.n = len(candidates.lr)
+        self._units: dict[str, np.ndarray] = {}
         with np.errstate(all="ignore"):
             self.values = graph.evaluate(dict(given), FloatArithmetic())
             # ties of hand-friendly numbers (1.925) may be rounded either way: screen both
             self.hands = [hand_rounded(graph, given, f, away) for f in HAND_FIGURES for away in (True, False)]
 
     def units(self, name: str, size: int) -> np.ndarray:
-        """A per-sample quantity of one layer as an array (units, candidates, samples)."""
-        v = self.values
-        return np.stack([[v[name, s, j] for j in range(size)] for s in range(self.arch.samples)], axis=-1)
+        """A per-sample quantity of one layer as an array (units, candidates, samples); built
+        once, several constraints read it."""
+        array = self._units.get(name)
+        if array is None:
+            v = self.values
+            array = self._units[name] = np.stack(
+                [[v[name, s, j] for j in range(size)] for s in range(self.arch.samples)], axis=-1)
+        return array
 
     @cached_property
     def dead(self) -> dict[int, np.ndarray]:
