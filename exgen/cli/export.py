@@ -31,7 +31,7 @@ def export(obj, name, fmt, out):
 
     chosen = export_format(fmt)
     target = _target(out, name, chosen)
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record, results = export_inputs(session, name, chosen)
     with stderr_progress(len(record.variants) if chosen.kind == "quiz" else 0, f"{fmt} export") as bar:
         made = make_export(record, results, chosen, progress=bar.update)

@@ -28,7 +28,7 @@ def grade(ctx, name, sheet_file):
 
     data = read_bytes(sheet_file, "answer sheet")
 
-    with database(ctx.obj) as session:
+    with database(ctx.obj, create=False) as session:
         items = sheet_items(load_assignment(session, name))
         try:
             sheet = read_sheet(data, sheet_file, items)

@@ -16,7 +16,7 @@ from exgen.cli.errors import InputError
 
 @click.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help='{"links": [{"student_id", "name", "url"}]} (design §9).')
+@click.option("--json", "as_json", is_flag=True, help='Print {"links": [{"student_id", "name", "url"}]} instead of a table.')
 @click.option("--out", "out", metavar="FILE.csv", help="Write student_id,name,url to a CSV file (for mail merge).")
 @click.option("--base-url", envvar="EXGEN_BASE_URL", metavar="URL",
               help="The service's public address (also EXGEN_BASE_URL); default http://127.0.0.1:8000.")
@@ -32,7 +32,7 @@ def links(obj, name, as_json, out, base_url, rotate):
     from exgen.storage.links import DEFAULT_BASE_URL, class_links
 
     base_url = check_base_url(base_url or DEFAULT_BASE_URL)
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         data = class_links(session, name, base_url, set(rotate))
     if out:
         _write_csv(out, data["links"])

@@ -23,7 +23,7 @@ def render(obj, name, out_dir, combined, paper, jobs):
     """Write every student's worksheet and answer key of assignment NAME as PDF."""
     from exgen.storage.records import load_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
     click.echo(render_record(record, out_dir, paper=paper.lower(), combined=combined, jobs=jobs))
 

@@ -23,7 +23,7 @@ from exgen.cli.errors import InputError
               help="Log each request on stderr (students' link tokens are never logged).")
 @click.pass_obj
 def serve(obj, host, port, workers, base_url, rate_limit, address_limit, access_log):
-    """Serve students' pages and the teacher API (design §9) until Ctrl-C.
+    """Serve students' pages, the teacher API and the dashboard until Ctrl-C.
 
     Prints "exgen: serving on http://HOST:PORT" once it accepts connections. Students open
     their private links (exgen links NAME); teachers use a token (exgen token create LABEL).

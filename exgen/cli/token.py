@@ -10,7 +10,11 @@ from exgen.cli.errors import InputError
 
 @click.group()
 def token():
-    """Teachers' bearer tokens for the service's API and dashboard (stored hashed)."""
+    """Teachers' bearer tokens for exgen serve's API and dashboard.
+
+    A token is printed once, when it is made; only its hash is stored. Revoking it ends
+    every API use and dashboard sign-in made with it.
+    """
 
 
 @token.command()
@@ -36,7 +40,7 @@ def list_(obj):
     from exgen.storage.results import _plain
     from exgen.storage.tokens import list_tokens
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         rows = [(t.label, t.created_at, t.last_used_at) for t in list_tokens(session)]
     if not rows:
         click.echo("no teacher tokens (exgen token create LABEL)")
@@ -53,7 +57,7 @@ def revoke(obj, label):
     """Revoke LABEL's token: API calls and dashboard sign-ins made with it stop working."""
     from exgen.storage.tokens import TokenError, revoke_token
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         try:
             revoke_token(session, label)
         except TokenError as e:

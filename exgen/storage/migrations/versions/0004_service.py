@@ -1,7 +1,7 @@
 """Teacher tokens for exgen serve
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0003a
 Create Date: 2026-12-01 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0003a"
 branch_labels = None
 depends_on = None
 
