@@ -207,3 +207,34 @@ def test_links_command(database_url, tmp_path):
     assert "not a student of hw3" in run(database_url, "links", "hw3", "--rotate", "s999", code=2).output
     assert "--base-url" in run(database_url, "links", "hw3", "--base-url", "ftp://x", code=2).output
     assert "no assignment named 'nope'" in run(database_url, "links", "nope", code=2).output
+
+
+def test_the_access_log_never_holds_a_link_token():
+    import logging
+
+    from exgen.service.protection import RedactTokens, redact
+    from exgen.service.serve import log_config
+
+    token = "meY6JdWoaXoOQHrIqJDfGmJd"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "POST", f"/api/s/{token}/submissions?x={token}", "1.1", 201), None)
+    RedactTokens().filter(record)
+    assert token not in record.getMessage() and "/api/s/…/submissions" in record.getMessage()
+    assert redact(f"/s/{token}") == "/s/…" and redact("/dashboard/a/hw3") == "/dashboard/a/hw3"
+    config = log_config(access_log=True)
+    assert config["handlers"]["access"]["filters"] == ["redact"]
+    assert config["filters"]["redact"]["()"] == "exgen.service.protection.RedactTokens"
+
+
+def test_every_page_has_the_security_headers(database_url, tmp_path):
+    assign_hw3(database_url, tmp_path)
+    with client(database_url) as c:
+        for path in ("/dashboard", links(database_url)["s001"], "/s/unknown", "/healthz", "/openapi.json", "/nope"):
+            r = c.get(path)
+            assert "script-src 'self'" in r.headers["content-security-policy"], path
+            assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["cache-control"] == "no-store"
+        css = c.get("/static/exgen.css")
+        assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
+        assert c.get("/static/../pyproject.toml").status_code == 404
+        assert c.get("/static/fonts/..%2f..%2fetc%2fpasswd").status_code == 404

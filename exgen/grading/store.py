@@ -441,6 +441,9 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
 #: larger bodies before they are read).
 MAX_RAW = 200_000
 WEB = "web"
+#: How a refusal by the policy starts its stored ``problem`` (a repeated request reads it back).
+LATE_REFUSED = "handed in after the due time"
+NO_ATTEMPTS = "no attempts left"
 
 
 @dataclass
@@ -544,11 +547,11 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     elif late and policy.late == "refuse":
         refused = "late"
         marked = Marked(REJECTED, student.id, student.student_id,
-                        problem=f"handed in after the due time ({policy.due.isoformat()}); late work is refused")
+                        problem=f"{LATE_REFUSED} ({policy.due.isoformat()}); late work is refused")
     elif policy.attempts and used >= policy.attempts:
         refused = "attempts"
         marked = Marked(REJECTED, student.id, student.student_id,
-                        problem=f"no attempts left ({used} of {policy.attempts} used)")
+                        problem=f"{NO_ATTEMPTS} ({used} of {policy.attempts} used)")
     else:
         marked = mark_row(grader, student.student_id, cells)
     attempt = used + 1 if marked.status == GRADED else None
@@ -629,8 +632,8 @@ def _stored_outcome(session: Session, submission: Submission, policy: Policy) ->
               "misconception": r.misconception, "feedback": r.feedback}
              for r in session.scalars(select(ItemResult).where(ItemResult.submission_id == submission.id)
                                       .order_by(ItemResult.position))]
-    refused = ("late" if submission.problem.startswith("handed in after the due time")
-               else "attempts" if submission.problem.startswith("no attempts left") else "")
+    refused = ("late" if submission.problem.startswith(LATE_REFUSED)
+               else "attempts" if submission.problem.startswith(NO_ATTEMPTS) else "")
     record_max = session.get(Assignment, submission.assignment_id).definition["exercises"]
     return WebOutcome(submission.status, submission.id, submission.attempt, used, submission.late,
                       submission.received_at, submission.problem, refused, duplicate=True, items=items,

@@ -76,6 +76,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     )
     app.state.service = service
     errors.install(app)
+    errors.describe_errors(app)
 
     @app.get("/healthz", response_model=Health, summary="The server answers")
     async def healthz():

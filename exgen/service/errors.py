@@ -5,6 +5,7 @@ details."""
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 
@@ -68,3 +69,28 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error answering %s %s", request.method, request.url.path.split("/s/")[0])
         return JSONResponse({"error": "internal error (logged on the server)"}, status_code=500)
+
+
+def describe_errors(app: FastAPI) -> None:
+    """/openapi.json says what the service really answers: FastAPI documents its own 422 body
+    (``{"detail": [...]}``), which the handler above replaces by ``{"error": "..."}``."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            text = json.dumps(schema).replace('"#/components/schemas/HTTPValidationError"',
+                                              '"#/components/schemas/Error"')
+            schema = json.loads(text)
+            components = schema.get("components", {}).get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
+            for operation in (op for path in schema["paths"].values() for op in path.values()):
+                for code, response in operation.get("responses", {}).items():
+                    if code == "422":
+                        response["description"] = "a field is missing or unreadable: the message names it"
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

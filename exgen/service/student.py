@@ -258,6 +258,7 @@ def page(context: "Context", *, values: dict | None = None, outcome=None, messag
         due=due_text(policy),
         late_now=policy.is_late(now),
         late_policy=policy.late,
+        keep=policy.keep,
         feedback_text=policy.describe(now),
         status_text=STATUS_TEXT,
         status_short=STATUS_SHORT,
