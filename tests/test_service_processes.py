@@ -4,6 +4,8 @@ left behind."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -49,8 +51,18 @@ def test_the_server_stops_with_its_workers(tmp_path):
         workers = {int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != base.pid
                    and _environment_has(p, "EXGEN_BASE_URL", base)}
         assert len(workers) >= 2
+    deadline = time.monotonic() + 10  # (multiprocessing's resource tracker leaves once its pipe closes)
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
     for pid in workers | {base.pid}:
-        assert not _alive(pid), f"process {pid} outlived the server"
+        assert not _alive(pid), f"process {pid} ({_cmdline(pid)}) outlived the server"
+
+
+def _cmdline(pid) -> str:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return "gone"
 
 
 def _alive(pid: int) -> bool:
