@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from statistics import fmean
 from typing import Callable
 
@@ -58,26 +58,25 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
 
 
-def lock_student(session: Session, assignment_id: int, student_pk: int) -> Assignment:
+def lock_student(session: Session, assignment_id: int, student_pk: int):
     """Wait until no other submission of this student and no grader of the assignment is at
     work, then hold both off until commit — while other students' submissions go on. Returns
-    the assignment as it is now (its policy may have changed while this waited).
+    the assignment as it is now (an ``AssignmentRow``: its policy may have changed while this
+    waited).
 
     PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
-    grader's ``lock_assignment`` waits for them, and they for it), then an update lock on the
+    grader's ``lock_assignment`` waits for them, and they for it) and an update lock on the
     student's row (a student's submissions take turns, so attempts are counted and the current
-    submission elected one at a time). SQLite has one writer at a time: a no-op UPDATE takes
-    its write lock before anything is read."""
-    fresh = select(Assignment).where(Assignment.id == assignment_id).execution_options(populate_existing=True)
+    submission elected one at a time), both in one statement. SQLite has one writer at a time:
+    a no-op UPDATE takes its write lock before anything is read."""
+    from exgen.storage.rows import ASSIGNMENT, LOCK_STUDENT_POSTGRESQL, LOCK_STUDENT_SQLITE, AssignmentRow
+
     if session.get_bind().dialect.name == "postgresql":
-        # both locks in one round trip: FOR SHARE OF the assignment, FOR NO KEY UPDATE OF the student
-        # (two lock modes in one statement: SQLAlchemy's with_for_update names only one)
-        locking = (fresh.join(Student, Student.assignment_id == Assignment.id).where(Student.id == student_pk)
-                   .suffix_with("FOR SHARE OF assignments FOR NO KEY UPDATE OF students", dialect="postgresql"))
-        return session.scalars(locking).one()
-    table = Student.__table__
-    session.execute(update(table).where(table.c.id == student_pk).values(position=table.c.position))
-    return session.scalars(fresh).one()
+        row = session.execute(LOCK_STUDENT_POSTGRESQL, {"student": student_pk}).one()
+    else:
+        session.execute(LOCK_STUDENT_SQLITE, {"student": student_pk})
+        row = session.execute(ASSIGNMENT, {"assignment": assignment_id}).one()
+    return AssignmentRow(row.id, row.name, row.title, row.updated_at, row.variants_hash, row.definition)
 
 
 @dataclass
@@ -499,13 +498,12 @@ GRADERS = _Graders()
 
 def student_attempts(session: Session, student_pk: int, since: datetime | None = None) -> tuple[int, int, datetime | None]:
     """(graded submissions of a student, web submissions since ``since``, the oldest of those)."""
-    recent = Submission.received_at > since if since is not None else False
-    used, count, oldest = session.execute(
-        select(func.count(case((Submission.status == GRADED, 1))),
-               func.count(case(((Submission.source == WEB) & recent, 1))),
-               func.min(case(((Submission.source == WEB) & recent, Submission.received_at))))
-        .where(Submission.student_pk == student_pk)).one()
-    return used, count, oldest
+    from exgen.storage.rows import STUDENT_ATTEMPTS
+
+    if since is None:
+        since = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+    row = session.execute(STUDENT_ATTEMPTS, {"student": student_pk, "since": since}).one()
+    return row.used, row.recent, row.oldest
 
 
 def submit_answers(session: Session, student: Student, cells: dict | None, raw: str, *,
@@ -527,10 +525,11 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     salt = key if key else uuid.uuid4().hex
     sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
     if key:
-        earlier = session.scalar(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                          Submission.source_sha256 == sha256))
+        from exgen.storage.rows import SUBMISSION_BY_SOURCE
+
+        earlier = session.execute(SUBMISSION_BY_SOURCE, {"assignment": assignment.id, "sha256": sha256}).scalar()
         if earlier is not None:
-            return _stored_outcome(session, earlier, policy)
+            return _stored_outcome(session, session.get(Submission, earlier), policy)
     since = now - timedelta(seconds=60)
     used, recent, oldest = student_attempts(session, student.id, since)
     if per_minute and recent >= per_minute:
@@ -555,8 +554,9 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     else:
         marked = mark_row(grader, student.student_id, cells)
     attempt = used + 1 if marked.status == GRADED else None
-    table = Submission.__table__
-    submission_id = session.execute(insert(table).returning(table.c.id), [{
+    from exgen.storage.rows import INSERT_SUBMISSION
+
+    submission_id = session.execute(INSERT_SUBMISSION, {
         "assignment_id": assignment.id,
         "student_ref": student.student_id[:300],
         "student_pk": student.id,
@@ -572,7 +572,7 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
         "attempt": attempt,
         "late": late,
         "received_at": now,
-    }]).scalar_one()
+    }).scalar_one()
     if marked.items:
         _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
     if marked.status == GRADED:
@@ -611,18 +611,13 @@ def _elect_newest(session: Session, student_pk: int, submission_id: int, score: 
     their lock, so it is the last to arrive): it counts under ``last``, and under ``best`` when
     it scores at least as well as the one that counted (a tie goes to the later one) — one or
     two statements instead of ranking every submission of the student again."""
-    table = Submission.__table__
+    from exgen.storage.rows import CURRENT_SCORE, ELECT_NEWEST
+
     if keep == "best":
-        best = session.execute(select(func.coalesce(func.sum(ItemResult.score), 0.0))
-                               .join(table, table.c.id == ItemResult.submission_id)
-                               .where(table.c.student_pk == student_pk, table.c.current.is_(True),
-                                      table.c.id != submission_id)
-                               .group_by(table.c.id)).scalar()
+        best = session.execute(CURRENT_SCORE, {"student": student_pk, "new": submission_id}).scalar()
         if best is not None and round(score, 9) < round(best, 9):
             return
-    session.execute(update(table).where(table.c.student_pk == student_pk,
-                                        table.c.current.is_(True) | (table.c.id == submission_id))
-                    .values(current=table.c.id == submission_id))
+    session.execute(ELECT_NEWEST, {"student": student_pk, "new": submission_id})
 
 
 def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -63,6 +64,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         from exgen.storage.session import engine_for
 
         await run_in_threadpool(engine_for, config.database_url)  # migrate before the first request
+        # Requests that reach the database run in worker threads, at most as many at once as
+        # the engine's pool has connections (5 + 10 overflow): more threads would only wait for
+        # a connection and contend for the interpreter lock.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
         yield
 
     app = FastAPI(

@@ -29,6 +29,7 @@ class ServiceConfig:
     max_student_body: int = MAX_STUDENT_BODY
     max_upload: int = MAX_UPLOAD
     access_log: bool = True
+    threads: int = int(os.environ.get("EXGEN_THREADS", "12"))  # requests at the database at once, per process
 
     ENVIRONMENT = {
         "database_url": "EXGEN_DATABASE_URL",

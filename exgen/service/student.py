@@ -24,7 +24,7 @@ from exgen.service.errors import ApiError, not_found
 from exgen.service.schemas import StudentInfo, SubmissionRequest, SubmissionResult, errors
 from exgen.service.views import VIEWS, STATUS_SHORT, STATUS_TEXT, due_text, history, result_view
 from exgen.storage.links import student_for_token
-from exgen.storage.models import Assignment, Submission
+from exgen.storage.models import Submission
 from exgen.templating import render
 
 #: Longest answer text read (a number needs far fewer characters).
@@ -108,7 +108,7 @@ class Context:
     def __init__(self, session, student):
         self.session = session
         self.student = student
-        self.assignment = session.get(Assignment, student.assignment_id)
+        self.assignment = student.assignment
         self.now = utcnow()
         self.policy = Policy.of(self.assignment.definition)
         self.view = VIEWS.get(session, self.assignment, student)

@@ -53,21 +53,24 @@ def student_tokens(session: Session, assignment: Assignment, rotate: set[str] = 
     return tokens
 
 
-def student_for_token(session: Session, token: str) -> Student | None:
-    """The student a link token belongs to, or None (unknown, rotated, or not a token at all —
-    the caller answers 404 alike, giving no hint whether a link ever existed). One query; the
-    student's assignment is loaded with it."""
+def student_for_token(session: Session, token: str):
+    """The student a link token belongs to (a :class:`~exgen.storage.rows.StudentRow`, its
+    assignment as ``.assignment``), or None — unknown, rotated, or not a token at all: the
+    caller answers 404 alike, giving no hint whether a link ever existed. One prebuilt
+    statement: the service asks this on every request."""
+    from exgen.storage.rows import LINK_OWNER, AssignmentRow, StudentRow
+
     if not token or len(token) != TOKEN_LENGTH:
         return None
-    row = session.execute(select(StudentLink.generation, Student, Assignment)
-                          .join(Student, Student.id == StudentLink.student_pk)
-                          .join(Assignment, Assignment.id == Student.assignment_id)
-                          .where(StudentLink.token_sha256 == _sha256(token))).first()
+    row = session.execute(LINK_OWNER, {"digest": _sha256(token)}).first()
     if row is None:
         return None
-    generation, student, assignment = row
-    expected = _token(database_key(session, PURPOSE), assignment.name, student.student_id, generation)
-    return student if same(expected, token) else None
+    assignment = AssignmentRow(row.assignment_id, row.assignment_name, row.title, row.updated_at,
+                               row.variants_hash, row.definition)
+    expected = _token(database_key(session, PURPOSE), assignment.name, row.student_id, row.generation)
+    if not same(expected, token):
+        return None
+    return StudentRow(row.id, row.assignment_id, row.student_id, row.name, assignment)
 
 
 def link_url(base_url: str, token: str) -> str:
