@@ -111,18 +111,20 @@ class Results(list):
     elapsed = 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children still running (the server and its workers)."""
+def cpu_seconds(pid: int | None = None, name: str = "") -> float:
+    """CPU time of a process and its children still running (the server and its workers), or
+    of every process called ``name`` (PostgreSQL's: the other users of the server count too)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            stat = open(f"/proc/{entry}/stat").read()
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:
+        command, fields = stat.split("(", 1)[1].rsplit(")", 1)[0], stat.rsplit(")", 1)[1].split()
+        if (pid is not None and (int(entry) == pid or int(fields[1]) == pid)) or (name and command == name):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -200,9 +202,10 @@ def main():
             # warm-up: every worker loads the assignment and each student's marker once
             await drive(host, port, submit, 2)
             floor = await drive(host, port, [("GET", "/healthz", b"")] * args.students, args.floor_seconds)
-            before = cpu_seconds(server.pid)
+            before, database = cpu_seconds(server.pid), cpu_seconds(name="postgres")
             work = await drive(host, port, submit, args.seconds)
             server_cpu["closed"] = cpu_seconds(server.pid) - before
+            server_cpu["postgres"] = cpu_seconds(name="postgres") - database
             paced = await drive(host, port, submit, args.seconds, args.rate) if args.rate else []
             return floor, work, paced
 
@@ -214,9 +217,13 @@ def main():
         health_rate, _ = summary("/healthz", floor, args.floor_seconds, 200)
         rate, p95 = summary("submissions", work, args.seconds, 201)
         done = sum(1 for r in work if r[1] == 201)
-        print(f"submissions cost {health_rate / rate:.1f}x a /healthz answer; the server used "
-              f"{1000 * server_cpu['closed'] / max(1, done):.1f} ms of CPU per submission; the client used "
-              f"{client_cpu:.1f} s of CPU in all")
+        per_server = 1000 * server_cpu["closed"] / max(1, done)
+        per_database = 1000 * server_cpu["postgres"] / max(1, done)
+        print(f"submissions cost {health_rate / rate:.1f}x a /healthz answer; CPU per submission: server "
+              f"{per_server:.1f} ms, PostgreSQL {per_database:.1f} ms (all its users); the client used "
+              f"{client_cpu:.1f} s in all")
+        print(f"ceiling on {os.cpu_count()} idle cores at this CPU cost: "
+              f"~{1000 * os.cpu_count() / (per_server + per_database):.0f} submissions/s")
         if paced:
             print(f"open loop: {args.rate:g} submissions/s offered, spread over the {args.students} students")
             paced_rate, paced_p95 = summary("submissions", paced, args.seconds, 201)
