@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -62,19 +60,17 @@ def _plain(text: str) -> str:
 
 
 def _write_csv(path: str, rows: list[dict]) -> None:
-    from exgen.grading.sheet import defuse
+    from exgen.storage.links import links_csv
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["student_id", "name", "url"])
-    for row in rows:
-        writer.writerow([defuse(row["student_id"]), defuse(row["name"]), row["url"]])
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-links-")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(buffer.getvalue())
-        os.chmod(temporary, 0o600)  # the links are the students' keys
-        os.replace(temporary, path)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-links-")  # mode 0600: the
+        try:                                                                     # links are the students' keys
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(links_csv(rows))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
     except OSError as e:
         raise InputError(f"{path}: cannot write the links ({e.strerror})") from None

@@ -143,18 +143,10 @@ def links(name: str, request: Request, who: Teacher):
 @router.get("/assignments/{name}/links.csv", responses={200: {"content": {"text/csv": {}}}, **errors(401, 404, 429)},
             summary="The links as CSV (student_id, name, url) for a mail merge")
 def links_csv(name: str, request: Request, who: Teacher):
-    import csv
-    import io
-
-    from exgen.grading.sheet import defuse
+    from exgen.storage.links import links_csv as as_csv
 
     data = links(name, request, who)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["student_id", "name", "url"])
-    for row in data["links"]:
-        writer.writerow([defuse(row["student_id"]), defuse(row["name"]), row["url"]])
-    return Response(buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+    return Response(as_csv(data["links"]).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}-links.csv"'})
 
 

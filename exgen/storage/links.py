@@ -96,3 +96,19 @@ def class_links(session: Session, name: str, base_url: str, rotate: set[str] = f
     tokens = student_tokens(session, assignment, set(rotate))
     return {"links": [{"student_id": sid, "name": names[sid], "url": link_url(base_url, token)}
                       for sid, token in tokens.items()]}
+
+
+def links_csv(links: list[dict]) -> str:
+    """``student_id,name,url`` for a mail merge (``exgen links --out`` and the API alike); ids
+    and names that a spreadsheet would run as a formula are defused."""
+    import csv
+    import io
+
+    from exgen.grading.sheet import defuse
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["student_id", "name", "url"])
+    for row in links:
+        writer.writerow([defuse(row["student_id"]), defuse(row["name"]), row["url"]])
+    return buffer.getvalue()
