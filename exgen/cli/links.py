@@ -64,8 +64,9 @@ def _write_csv(path: str, rows: list[dict]) -> None:
 
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-links-")  # mode 0600: the
-        try:                                                                     # links are the students' keys
+        # mkstemp makes the file readable by its owner only: the links are the students' keys
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-links-")
+        try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(links_csv(rows))
             os.replace(temporary, path)
