@@ -95,8 +95,8 @@ def test_a_url_refused_in_a_worker_is_reported(record, tmp_path, monkeypatch):
     """Defence in depth across processes: workers report what their fetcher refused."""
     real = engine.document_html
 
-    def with_image(record, student, kind, paper="a4"):
-        return real(record, student, kind, paper).replace(
+    def with_image(record, student, kind, paper="a4", identity=None):
+        return real(record, student, kind, paper, identity).replace(
             "<body>", f'<body><img src="http://127.0.0.1:9/{student["student_id"]}-{kind}.png">')
 
     monkeypatch.setattr(engine, "document_html", with_image)

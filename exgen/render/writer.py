@@ -80,9 +80,15 @@ def default_jobs() -> int:
 
 def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = False,
                       progress: Callable[[int], None] | None = None,
-                      jobs: int | None = None) -> RenderSummary:
+                      jobs: int | None = None, identities: dict | None = None,
+                      students: list[str] | None = None) -> RenderSummary:
     """Write ``<stem>-worksheet.pdf`` and ``<stem>-key.pdf`` per student into ``out_dir``
     (and ``all-worksheets.pdf`` / ``all-keys.pdf`` when ``combined``).
+
+    ``identities``: student id -> ``exgen.paper.tickets.WorksheetIdentity``; the worksheets of
+    these students are fillable PDF forms with their ticket and QR code (design §10).
+    ``students``: render only these student ids (all by default). File names are those of a
+    whole-class run either way.
 
     ``jobs``: processes that render at once (default: one per CPU). Documents are handed out
     one at a time; each file is written by the process that rendered it, and the summary and
@@ -92,11 +98,12 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stems = file_stems([s["student_id"] for s in record.students])
-    printed = [i for i, s in enumerate(record.students)
-               if any(record.variant(s["student_id"], e["key"]) for e in record.exercises)]
-    if progress and len(printed) < len(record.students):
-        progress(len(record.students) - len(printed))  # a student without variants has nothing to print
-    job = _Job(record, out, paper, stems)
+    chosen = [i for i, s in enumerate(record.students) if students is None or s["student_id"] in students]
+    printed = [i for i in chosen
+               if any(record.variant(record.students[i]["student_id"], e["key"]) for e in record.exercises)]
+    if progress and len(printed) < len(chosen):
+        progress(len(chosen) - len(printed))  # a student without variants has nothing to print
+    job = _Job(record, out, paper, stems, identities or {})
     jobs = min(default_jobs() if jobs is None else max(1, jobs), len(printed))
     if jobs > 1 and _can_fork():
         results = _render_in_pool(job, printed, jobs, progress)
@@ -115,7 +122,8 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
         for kind in KINDS:
             path = out / COMBINED[kind]
             what = "worksheets" if kind == "worksheet" else "answer keys"
-            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}")
+            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}",
+                         forms=False)
             summary.files.append(path)
     summary.seconds = time.perf_counter() - start
     return summary
@@ -128,6 +136,7 @@ class _Job:
     out: Path
     paper: str
     stems: dict[str, str]
+    identities: dict  # student id -> WorksheetIdentity: whose worksheets are fillable
 
 
 @dataclass
@@ -140,11 +149,15 @@ class _Done:
 
 
 def _render_document(job: _Job, renderer: Renderer, index: int, kind: str) -> _Done:
+    from exgen.paper.form import FormWriter
+    from exgen.render.documents import form_fields
+
     student = job.record.students[index]
+    identity = job.identities.get(student["student_id"]) if kind == "worksheet" else None
     already = len(renderer.refused)
-    document = renderer.document(renderer.html(job.record, student, kind))
+    document = renderer.document(renderer.html(job.record, student, kind, identity))
     path = job.out / f"{job.stems[student['student_id']]}-{kind}.pdf"
-    _write(document, path)
+    _write(document, path, FormWriter(form_fields(job.record, student, identity)) if identity else None)
     return _Done(path, len(document.pages), renderer.refused[already:])
 
 
@@ -220,27 +233,38 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
 
 
 # -- files -----------------------------------------------------------------------------------------
-def _write(document, path: Path) -> None:
+def _write(document, path: Path, finisher=None) -> None:
     """Write via a temporary file in the same directory, so a crash leaves no half PDF."""
+    write_atomically(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` to a temporary name in the same directory, then rename it to ``path``:
+    a crash or an error leaves no half-written file (and no temporary one)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    document.write_pdf(str(tmp))
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
-def _concatenate(files: list[Path], path: Path, title: str) -> None:
+def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
     """One PDF of all pages of ``files``, in order (each student's first page starts a sheet).
 
     The single files are joined with pypdf rather than laid out again: writing the combined
     file through WeasyPrint cost as much as writing every single file a second time, and it
-    kept every student's laid-out document in memory until the end.
+    kept every student's laid-out document in memory until the end. Without ``forms`` the
+    form fields are left out: the combined worksheets are for printing, and every student's
+    fields share their names (one field per name in a PDF: typing in one would fill all).
     """
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for file in files:
-        writer.append(str(file))
+        writer.append(str(file), excluded_fields=[] if forms else ["/Annots", "/B"])
+    if not forms:
+        writer.root_object.pop("/AcroForm", None)
     writer.add_metadata({"/Title": title, "/Creator": "exgen"})
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        writer.write(handle)
-    os.replace(tmp, path)
+    write_atomically(path, writer.write)
