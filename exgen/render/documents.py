@@ -255,7 +255,7 @@ def _notes(step, arch) -> list[Markup]:
     return []
 
 
-def _key_exercise(variant) -> ExerciseView:
+def key_exercise(variant) -> ExerciseView:
     solution = variant.solution
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
@@ -288,7 +288,7 @@ def student_document(record, student: dict, kind: str, paper: str = "a4",
     worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     variants = [record.variant(student["student_id"], e["key"]) for e in record.exercises]
     variants = [v for v in variants if v is not None]
-    build = _worksheet_exercise if kind == "worksheet" else _key_exercise
+    build = _worksheet_exercise if kind == "worksheet" else key_exercise
     return StudentDocument(
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
