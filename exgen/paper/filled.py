@@ -37,6 +37,9 @@ _SIGNATURES = [  # what a file that is not a PDF probably is, for the message
 ]
 
 
+ENCRYPTED = "encrypted (password-protected): save the worksheet again without a password"
+
+
 class Unreadable(ValueError):
     """The file is no PDF exgen can read; the message is the one-line reason."""
 
@@ -83,7 +86,7 @@ def read_form(data: bytes) -> FormContents:
             raise Unreadable("an empty file, not a PDF")
         raise Unreadable(f"not a PDF file: it looks like {_kind(data)}")
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     # pypdf reports what it repairs in a damaged file as log records and warnings: the reason
     # the file is rejected (or nothing, if it could be read) is all a teacher needs to see
@@ -94,6 +97,8 @@ def read_form(data: bytes) -> FormContents:
             return _read(PdfReader(io.BytesIO(data), strict=False))
     except Unreadable:
         raise
+    except (FileNotDecryptedError, DependencyError):  # pypdf tried the empty password and failed
+        raise Unreadable(ENCRYPTED) from None
     except Exception as e:  # noqa: BLE001 - any parser error on a damaged or hostile file
         # pypdf raises its own errors for most damage, but a crafted file can trip it anywhere
         # (KeyError, TypeError, RecursionError ...): each is this file's problem, in one line.
@@ -104,7 +109,7 @@ def read_form(data: bytes) -> FormContents:
 
 def _read(reader) -> FormContents:
     if reader.is_encrypted:
-        raise Unreadable("encrypted (password-protected): save the worksheet again without a password")
+        raise Unreadable(ENCRYPTED)
     fields = reader.get_fields() or {}
     values = {str(name): _text(field.get("/V")) for name, field in fields.items()
               if field.get("/FT") in ("/Tx", None)}
