@@ -146,12 +146,12 @@ def qr_img(payload: str) -> Markup:
     """A QR code of ``payload`` as an ``<img>`` (a PNG data: URL; the quiet zone included).
 
     A PNG, not an SVG: WeasyPrint draws an SVG QR code path by path (+9 ms a worksheet,
-    measured) and a small PNG at once; 8 pixels per module and ``image-rendering: pixelated``
+    measured) and a small PNG at once; 4 pixels per module and ``image-rendering: pixelated``
     keep the modules sharp in print and on screen (poppler blurs a 1-pixel-per-module image
     when it enlarges it, and zbar could then not read it)."""
     import segno
 
     buffer = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
+    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=4, border=4)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return Markup(f'<img class="qr" alt="QR code" src="data:image/png;base64,{data}">')
