@@ -28,7 +28,7 @@ def feedback(obj, name, out_dir, students, paper, jobs):
     from exgen.render.writer import render_feedback
     from exgen.storage.records import load_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
         chosen = check_students(record, students)
         work = graded_work(session, name, chosen)

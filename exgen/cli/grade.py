@@ -33,7 +33,7 @@ def grade(ctx, name, paths):
         files = plan(list(paths))
     except CollectError as e:
         raise InputError(str(e))
-    with database(ctx.obj) as session:
+    with database(ctx.obj, create=False) as session:
         try:
             with stderr_progress(files.total, "grading") as bar:
                 summary = grade_paths(session, name, list(paths), progress=bar.update, files=files)

@@ -30,7 +30,7 @@ def render(obj, name, out_dir, combined, paper, jobs, students, base_url):
     from exgen.storage.records import load_assignment
 
     base_url = check_base_url(base_url)
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
         chosen = check_students(record, students)
         identities = worksheet_identities(session, record, base_url)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
-from exgen.export.ids import content_id
-from exgen.export.quiz import Blank, Question, Quiz
 from exgen.engine.graph import build_graph
 from exgen.engine.losses import LOSSES
-from exgen.notation.names import text_name
 from exgen.engine.numbers import exact_string
+from exgen.export.ids import content_id
+from exgen.export.quiz import Blank, Question, Quiz
+from exgen.notation.names import text_name
 from exgen.notation.worked import STAGE_TITLES
 
 MINUS = "\u2212"
@@ -93,7 +94,7 @@ def given_table(question: Question, dialect: Dialect):
         return _array(dialect, graph.nested(name, values, number))
 
     batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
-    rows = [(f"Input x{batch}", show("x")), ("Target y", show("y"))]
+    rows = [(f"Input x{batch}", show(names.INPUT)), ("Target y", show(names.TARGET))]
     for l, layer in enumerate(arch.layers, 1):
         act = ACTIVATIONS[layer.activation]
         role = "output layer" if l == arch.depth else "hidden layer"
@@ -102,12 +103,13 @@ def given_table(question: Question, dialect: Dialect):
         if layer.negative_slope is not None:
             definition += f", s = {number(layer.negative_slope)}"
         rows.append((f"Layer {l} ({role}, {units}): activation", f"{act.label}: {definition}"))
-        rows.append((f"W{l} (row j: weights into unit j)", show(f"W{l}")))
-        rows.append((f"b{l}", show(f"b{l}")))
+        W, b = names.weights(l), names.bias(l)
+        rows.append((f"{W} (row j: weights into unit j)", show(W)))
+        rows.append((b, show(b)))
     loss = LOSSES[arch.loss]
     averaged = ", averaged over the batch" if arch.batch_size else ""
     rows.append(("Loss", f"{loss.label}: {loss.definition}{averaged}"))
-    rows.append(("Learning rate η", show("learning_rate")))
+    rows.append(("Learning rate η", show(names.LEARNING_RATE)))
     body = [E.tr(E.th(head, **_style(dialect, "text-align:left;padding:2px 8px 2px 0;font-weight:normal")),
                  E.td(cell)) for head, cell in rows]
     return E.table(E.tbody(*body), **{"class": "exgen-given"})

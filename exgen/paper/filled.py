@@ -90,8 +90,10 @@ def read_form(data: bytes) -> FormContents:
 
     # pypdf reports what it repairs in a damaged file as log records and warnings: the reason
     # the file is rejected (or nothing, if it could be read) is all a teacher needs to see
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logger = logging.getLogger("pypdf")
+    level = logger.level
     try:
+        logger.setLevel(logging.ERROR)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _read(PdfReader(io.BytesIO(data), strict=False))
@@ -105,6 +107,8 @@ def read_form(data: bytes) -> FormContents:
         name = "" if isinstance(e, PdfReadError) else f"{type(e).__name__}: "
         detail = (name + " ".join(str(e).split()))[:120] or type(e).__name__
         raise Unreadable(f"damaged: not a readable PDF ({detail})") from None
+    finally:
+        logger.setLevel(level)
 
 
 def _read(reader) -> FormContents:

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
-from exgen.variants.assignment import INSTRUCTION_DEFAULTS
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
+from exgen.instructions import Instructions
+from exgen.notation.formulas import step_formula
+from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.diagram import network_img
 from exgen.paper.form import TICKET_FIELD, Field, field_anchor, field_name, qr_img
 from exgen.render.math import INLINE, ITALIC, formula_html, name_text, number_text, vector_html
-from exgen.notation.worked import STAGE_TITLES, worked_lines
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
@@ -120,7 +122,7 @@ class StudentDocument:
     student_id: str
     student_name: str
     codes: str  # the variant codes of this student's exercises, "q1 ABC123 · q2 XYZ789"
-    instructions: dict
+    instructions: Instructions
     exercises: list[ExerciseView]
     paper: str
     form: WorksheetForm | None = None  # a fillable worksheet's ticket and QR code
@@ -153,13 +155,15 @@ def _given(solution) -> list[GivenLine]:
     value = lambda name: Markup(vector_html(_numbers(solution, name)))  # noqa: E731
     note = "one row per sample" if arch.batch_size is not None else ""
     # no-break spaces inside a label: a line breaks between two givens, never inside one
-    lines = [GivenLine("", [Given(f"Input\u00a0{name_text('x')}", value("x")),
-                            Given(f"target\u00a0{name_text('y')}", value("y"))], note)]
+    x, y, rate = names.INPUT, names.TARGET, names.LEARNING_RATE
+    lines = [GivenLine("", [Given(f"Input\u00a0{name_text(x)}", value(x)),
+                            Given(f"target\u00a0{name_text(y)}", value(y))], note)]
     for l in range(1, arch.depth + 1):
         role = "Output layer" if l == arch.depth else f"Layer {l}"
-        lines.append(GivenLine(role, [Given(f"weights\u00a0{name_text(f'W{l}')}", value(f"W{l}")),
-                                      Given(f"bias\u00a0{name_text(f'b{l}')}", value(f"b{l}"))]))
-    lines.append(GivenLine("", [Given(f"Learning rate\u00a0{name_text('learning_rate')}", value("learning_rate"))]))
+        W, b = names.weights(l), names.bias(l)
+        lines.append(GivenLine(role, [Given(f"weights\u00a0{name_text(W)}", value(W)),
+                                      Given(f"bias\u00a0{name_text(b)}", value(b))]))
+    lines.append(GivenLine("", [Given(f"Learning rate\u00a0{name_text(rate)}", value(rate))]))
     return lines
 
 
@@ -205,12 +209,6 @@ def _codes(variants) -> str:
     return " · ".join(f"{v.exercise} {v.code}" for v in variants)
 
 
-def _instructions(record) -> dict:
-    settings = dict(INSTRUCTION_DEFAULTS)
-    settings.update((record.definition or {}).get("instructions") or {})
-    return settings
-
-
 # -- the worksheet -----------------------------------------------------------------------------
 def answer_boxes(variant) -> list[tuple[str, AnswerBox]]:
     """(stage, box) for every asked item of a variant, in the order the work is done."""
@@ -242,17 +240,11 @@ def _worksheet_exercise(variant) -> ExerciseView:
 # -- the answer key ----------------------------------------------------------------------------
 def _notes(step, arch) -> list[Markup]:
     """The local rule a step uses: the activation's definition or derivative."""
-    layer = step.quantity.layer
-    if layer is None:
+    rule = activation_rule(step, arch)
+    if rule is None:
         return []
-    act = ACTIVATIONS[arch.layers[layer - 1].activation]
-    if act.name == "identity":
-        return []
-    if step.stage == "forward" and not step.name.startswith("z"):
-        return [Markup("with ") + Markup(formula_html(act.definition_latex, act.definition))]
-    if step.stage == "backprop" and step.name.startswith("dL/dz"):
-        return [Markup("with ") + Markup(formula_html(act.derivative_latex, act.derivative))]
-    return []
+    text, latex = rule
+    return [Markup("with ") + Markup(formula_html(latex, text))]
 
 
 def key_exercise(variant) -> ExerciseView:
@@ -272,8 +264,9 @@ def key_exercise(variant) -> ExerciseView:
             entries.append(Entry(f"{variant.exercise}.{e.item}", name_text(e.key[0], _index(graph, e.key)),
                                  Markup(shown) if shown != e.result else None, e.result, e.exact,
                                  e.item in asked))
+        formula = step_formula(graph, step)
         stages[step.stage].steps.append(
-            StepView(Markup(formula_html(step.formula_latex, step.formula)), _notes(step, arch), entries))
+            StepView(Markup(formula_html(formula.latex, formula.text)), _notes(step, arch), entries))
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(arch), given=_given(solution), definitions=_definitions(arch),
@@ -293,7 +286,7 @@ def student_document(record, student: dict, kind: str, paper: str = "a4",
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
         student_name=student.get("name") or "", codes=_codes(variants),
-        instructions=_instructions(record), exercises=[build(v) for v in variants],
+        instructions=Instructions.of(record.definition), exercises=[build(v) for v in variants],
         paper=PAPER_SIZES[paper],
         form=(WorksheetForm(identity.ticket, qr_img(identity.qr), bool(identity.link))
               if identity is not None and kind == "worksheet" else None),
