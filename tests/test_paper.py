@@ -328,7 +328,6 @@ def _set_ticket(text):
 
 def test_every_reason_a_file_is_rejected_is_stored_and_reported(klass, tmp_path, monkeypatch):
     import pikepdf
-    from pikepdf.form import Form
 
     url, ways, blanks = klass
     record = record_of(url)
