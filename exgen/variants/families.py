@@ -62,8 +62,13 @@ class Family:
     dead_units: int = 0  # ReLU units allowed to be dead (z < 0 for every sample)
 
     def to_json(self) -> dict:
+        """The family as stored and hashed (a change of it changes the variants). The slope is
+        written only when a layer takes one: it changes no other family's variants."""
         out = {}
+        uses_slope = any(ACTIVATIONS[a].takes_slope for a in self.activations)
         for f in fields(self):
+            if f.name == "negative_slope" and not uses_slope:
+                continue
             value = getattr(self, f.name)
             if isinstance(value, Grid):
                 value = value.to_json()
