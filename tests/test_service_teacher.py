@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from cli_runner import run
+from paper_class import fill
 from exgen.storage.models import TeacherToken
 from exgen.storage.session import session_scope
 from exgen.storage.tokens import PREFIX
@@ -97,13 +98,22 @@ def test_grading_an_upload_is_exgen_grade(database_url, tmp_path):
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["graded"] == 1 and body["empty"] == 4 and body["rejected"] == [
-            {"line": 7, "student": "s999", "problem": "unknown student 's999' (not on the roster of hw3)"}]
+            {"file": "answers.csv", "line": 7, "student": "s999",
+             "problem": "unknown student 's999' (not on the roster of hw3)"}]
+        assert "/tmp" not in r.text and body["summary"].startswith("hw3: 1 students graded")
         again = c.post("/api/assignments/hw3/grade", headers=h, files={"file": ("answers.csv", sheet.read_bytes())})
         assert "was graded before; nothing changed" in again.json()["summary"]
         bad = c.post("/api/assignments/hw3/grade", headers=h, files={"file": ("x.csv", b"name,q1.los\nx,1\n")})
-        assert bad.status_code == 422 and bad.json()["error"].startswith("file: x.csv: line 1: no student_id column")
+        assert bad.status_code == 422 and bad.json()["error"].startswith("file: x.csv: line 1: no student_id column"), bad.text
         pdf = c.post("/api/assignments/hw3/grade", headers=h, files={"file": ("w.pdf", b"%PDF-1.7 ...")})
-        assert pdf.status_code == 415 and pdf.json()["error"].startswith("file:")
+        assert pdf.status_code == 200 and pdf.json()["rejected_files"][0]["file"] == "w.pdf"  # stored, rejected
+        # a filled worksheet, as exgen render writes it and a student's PDF reader fills it in
+        worksheet = c.get("/api/assignments/hw3/students/s002/worksheet.pdf", headers=h).content
+        written, _ = answers(database_url, "s002")
+        filled = fill(worksheet, {item.replace(".", ":", 1): text for item, text in written.items()}, "pypdf")
+        r = c.post("/api/assignments/hw3/grade", headers=h, files={"file": ("anything.pdf", filled)})
+        assert r.status_code == 200 and r.json()["graded"] == 1 and r.json()["rejected_files"] == []
+        assert cli_json(database_url, "results", "hw3", "--json")["students"]["s002"]["score"] == 14
         missing = c.post("/api/assignments/hw3/grade", headers=h)
         assert missing.status_code == 422 and missing.json() == {"error": "file: missing"}
     # the stored rows are those of exgen grade: the CLI sees the same file as graded before

@@ -155,8 +155,14 @@ class Links(BaseModel):
 
 
 class RejectedRow(BaseModel):
+    file: str
     line: int
     student: str
+    problem: str
+
+
+class RejectedFile(BaseModel):
+    file: str
     problem: str
 
 
@@ -164,7 +170,9 @@ class GradeResult(BaseModel):
     """What ``exgen grade`` reports, as JSON."""
 
     assignment: str
-    source: str
+    file: str
+    csvs: int
+    pdfs: int
     rows: int
     graded: int
     students: int
@@ -175,8 +183,8 @@ class GradeResult(BaseModel):
     superseded: int
     already_stored: int
     rejected: list[RejectedRow]
-    ignored_columns: list[str]
-    missing_columns: list[str]
+    rejected_files: list[RejectedFile]
+    notes: list[str]
     summary: str
 
 

@@ -12,6 +12,7 @@ data needs the bearer token (or, from the dashboard, its own CSRF-checked form).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import unicodedata
 from typing import Annotated
@@ -151,38 +152,54 @@ def links_csv(name: str, request: Request, who: Teacher):
 
 
 def grade_upload(service, name: str, data: bytes, filename: str) -> dict:
-    """Grade an uploaded answer sheet exactly as ``exgen grade`` does; the summary as JSON."""
-    from exgen.grading.sheet import SheetError, read_sheet, sheet_items
-    from exgen.grading.store import grade_sheet
-    from exgen.storage.records import load_assignment
+    """Grade an uploaded answer sheet (CSV), filled worksheet (PDF) or zip of them exactly as
+    ``exgen grade`` does (``grade_paths``: the kind comes from the file name's ending, as on
+    the command line); the run's summary as JSON, file names as uploaded."""
+    from exgen.grading.files import grade_paths
+    from exgen.grading.sheet import SheetError
+    from exgen.paper.collect import CollectError, display_name
 
-    if data[:5] == b"%PDF-" or data[:4] == b"PK\x03\x04":
-        raise ApiError(415, "file: filled PDF worksheets and zip files are not graded by this server yet; "
-                            "upload the answer-sheet CSV (exgen answer-sheet)")
-    with service.session() as session:
-        record = _record_errors(lambda: load_assignment(session, name))
-        try:
-            sheet = read_sheet(data, filename, sheet_items(record))
-        except SheetError as e:
-            raise ApiError(422, f"file: {e}") from None
-        summary = grade_sheet(session, name, sheet)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "upload.csv"
+    with tempfile.TemporaryDirectory(prefix="exgen-upload-") as directory:
+        path = os.path.join(directory, safe)
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+        def shown(source: str) -> str:
+            return display_name(source.replace(path, filename, 1))
+
+        with service.session() as session:
+            try:
+                summary = _record_errors(lambda: grade_paths(session, name, [path]))
+            except (CollectError, SheetError) as e:
+                raise ApiError(422, f"file: {shown(str(e))}") from None
+            line = summary.line().replace(path, filename)
+    scores = [score for sheet in summary.sheets for score in sheet.scores]
     return {
-        "assignment": summary.assignment, "source": summary.source, "rows": summary.rows,
-        "graded": summary.graded, "students": len(summary.students), "answers": summary.answers,
-        "mean_score": round(sum(summary.scores) / len(summary.scores), 6) if summary.scores else None,
-        "max_score": summary.max_score, "empty": summary.empty, "superseded": summary.superseded,
-        "already_stored": summary.already_stored,
-        "rejected": [{"line": line, "student": ref, "problem": problem} for line, ref, problem in summary.rejected],
-        "ignored_columns": summary.ignored_columns, "missing_columns": summary.missing_columns,
-        "summary": summary.line(),
+        "assignment": summary.assignment, "file": filename, "csvs": summary.csvs, "pdfs": summary.pdfs,
+        "rows": sum(sheet.rows for sheet in summary.sheets),
+        "graded": sum(sheet.graded for sheet in summary.sheets),
+        "students": len(set().union(*(sheet.students for sheet in summary.sheets))) if summary.sheets else 0,
+        "answers": sum(sheet.answers for sheet in summary.sheets),
+        "mean_score": round(sum(scores) / len(scores), 6) if scores else None,
+        "max_score": summary.max_score,
+        "empty": sum(sheet.empty for sheet in summary.sheets),
+        "superseded": sum(sheet.superseded for sheet in summary.sheets),
+        "already_stored": sum(sheet.already_stored for sheet in summary.sheets),
+        "rejected": [{"file": shown(source), "line": line_, "student": ref, "problem": problem}
+                     for source, line_, ref, problem in summary.rejected_rows],
+        "rejected_files": [{"file": shown(source), "problem": problem} for source, problem in summary.rejected_files],
+        "notes": [shown(note) for note in summary.column_notes + summary.notes()],
+        "summary": line,
     }
 
 
 @router.post("/assignments/{name}/grade", response_model=GradeResult,
-             responses=errors(401, 404, 413, 415, 422, 429),
-             summary="Grade an answer-sheet CSV and store every row (exgen grade)")
+             responses=errors(401, 404, 413, 422, 429),
+             summary="Grade an answer sheet (CSV), a filled worksheet (PDF) or a zip of them (exgen grade)")
 def grade(name: str, request: Request, who: Teacher,
-          file: Annotated[UploadFile, File(description="the filled answer sheet (CSV)")]):
+          file: Annotated[UploadFile, File(description="an answer-sheet CSV, a filled worksheet PDF, or a zip "
+                                                       "of them (an LMS's download of all submissions)")]):
     return grade_upload(request.app.state.service, name, file.file.read(), _filename(file, "upload.csv"))
 
 
@@ -217,14 +234,23 @@ def key_pdf(name: str, student_id: str, request: Request, who: Teacher):
     return _student_pdf(request, name, student_id, "key")
 
 
+def _identities(session, record, request: Request) -> dict:
+    """What makes each worksheet fillable and its QR code the student's link here (as
+    ``exgen render --base-url``)."""
+    from exgen.paper.tickets import worksheet_identities
+
+    return worksheet_identities(session, record, request.app.state.service.base_url(request))
+
+
 def _student_pdf(request: Request, name: str, student_id: str, kind: str) -> Response:
     from exgen.render.writer import safe_stem, student_pdf
     from exgen.storage.records import load_assignment
 
     with request.app.state.service.session() as session:
         record = _record_errors(lambda: load_assignment(session, name))
+        identities = _identities(session, record, request) if kind == "worksheet" else None
     try:
-        data = student_pdf(record, student_id, kind)
+        data = student_pdf(record, student_id, kind, identities=identities)
     except KeyError:
         raise ApiError(404, f"student: no student {student_id!r} in {name}") from None
     return Response(data, media_type="application/pdf",
@@ -254,12 +280,11 @@ def documents(name: str, request: Request, who: Teacher):
 
     with request.app.state.service.session() as session:
         record = _record_errors(lambda: load_assignment(session, name))
+        identities = _identities(session, record, request)
     handle, path = tempfile.mkstemp(prefix="exgen-documents-", suffix=".zip")
     os.close(handle)
     try:
-        # in this thread, one document after another: forking worker processes out of a
-        # threaded server is not safe (long jobs go to a task queue: design §11)
-        documents_zip(record, Path(path), jobs=1)
+        documents_zip(record, Path(path), identities=identities)
     except BaseException:
         os.unlink(path)
         raise
