@@ -77,6 +77,11 @@ def test_the_api_answers_what_the_commands_print(database_url, tmp_path):
         key = c.get("/api/assignments/hw3/students/s002/key.pdf", headers=h)
         assert "Answer key" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(key.content)).pages)
         assert c.get("/api/assignments/hw3/students/s999/key.pdf", headers=h).status_code == 404
+        # byte for byte what exgen render writes (the worksheet fillable, its QR code the link here)
+        run(database_url, "render", "hw3", "--out", str(tmp_path / "pdfs"), "--student", "s002",
+            "--base-url", "http://testserver")
+        assert pdf.content == (tmp_path / "pdfs" / "s002-worksheet.pdf").read_bytes()
+        assert key.content == (tmp_path / "pdfs" / "s002-key.pdf").read_bytes()
         report = c.get("/api/assignments/hw3/report.pdf", headers=h)
         assert report.status_code == 200 and report.content.startswith(b"%PDF")
 
@@ -178,7 +183,7 @@ def test_dashboard_sign_in_cookie_and_csrf(database_url, tmp_path):
         home = c.get("/dashboard")
         assert "hw3" in home.text and "signed in as teacher" in home.text
         page = c.get("/dashboard/a/hw3")
-        assert page.status_code == 200 and "Grade an answer sheet" in page.text and "s005" in page.text
+        assert page.status_code == 200 and "Grade answer sheets" in page.text and "s005" in page.text
         # the dashboard's downloads are the API's GET routes, which take the cookie
         assert c.get("/api/assignments/hw3/results").status_code == 200
         # ... but nothing that changes data does: that needs the token or a CSRF-checked form
