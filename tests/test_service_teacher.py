@@ -253,3 +253,19 @@ def test_every_page_has_the_security_headers(database_url, tmp_path):
         assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
         assert c.get("/static/../pyproject.toml").status_code == 404
         assert c.get("/static/fonts/..%2f..%2fetc%2fpasswd").status_code == 404
+
+
+def test_the_class_documents_as_one_zip(tmp_path):
+    import zipfile
+
+    url = f"sqlite:///{tmp_path / 'exgen.db'}"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\ns001,Ada\ns002,Alan\n")
+    assign_hw3(url, tmp_path, roster=roster)
+    token = teacher_token(url)
+    with client(url) as c:
+        r = c.get("/api/assignments/hw3/documents.zip", headers=bearer(token))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    names = sorted(zipfile.ZipFile(io.BytesIO(r.content)).namelist())
+    assert names == ["hw3/all-keys.pdf", "hw3/all-worksheets.pdf", "hw3/s001-key.pdf", "hw3/s001-worksheet.pdf",
+                     "hw3/s002-key.pdf", "hw3/s002-worksheet.pdf"]
