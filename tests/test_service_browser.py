@@ -8,7 +8,6 @@ and phone width."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from statistics import fmean
 from typing import Callable
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from exgen.variants.assignment import GRADING_DEFAULTS

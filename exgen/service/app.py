@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -34,7 +33,6 @@ class Service:
 
     def __init__(self, config: ServiceConfig):
         self.config = config
-        self._factory = None
 
     def session(self):
         """A session committed as one transaction when the block ends (or rolled back)."""
@@ -118,7 +116,3 @@ def app_from_environment() -> FastAPI:
 
     die_with_parent()
     return create_app(ServiceConfig.from_environment())
-
-
-def static_files() -> list[Path]:
-    return sorted(Path(static_dir()).iterdir())

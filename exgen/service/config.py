@@ -28,7 +28,6 @@ class ServiceConfig:
     address_limit: int = DEFAULT_ADDRESS_LIMIT
     max_student_body: int = MAX_STUDENT_BODY
     max_upload: int = MAX_UPLOAD
-    access_log: bool = True
     threads: int = int(os.environ.get("EXGEN_THREADS", "12"))  # requests at the database at once, per process
 
     ENVIRONMENT = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -20,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from exgen.grading.policy import Policy, utcnow
 from exgen.grading.store import EMPTY, GRADED, REJECTED, latest_submission, submission_outcome, submit_answers
-from exgen.service.errors import ApiError, not_found
+from exgen.service.errors import not_found
 from exgen.service.schemas import StudentInfo, SubmissionRequest, SubmissionResult, errors
 from exgen.service.views import VIEWS, STATUS_SHORT, STATUS_TEXT, due_text, history, result_view
 from exgen.storage.links import student_for_token

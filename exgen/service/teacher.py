@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from exgen.service.errors import ApiError, not_found
+from exgen.service.errors import ApiError
 from exgen.service.schemas import (AssignmentList, AssignResult, ClassResults, GradeResult, Links, errors)
 from exgen.storage.records import RecordError
 
