@@ -207,3 +207,118 @@ class TeacherToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Refreshed at most every few minutes (a write per request would cost every request).
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- LTI 1.3 (design §11; exgen.lti) --------------------------------------------------------------
+class LtiPlatform(Base):
+    """A learning platform registered with ``exgen lti register``: where its keys are, where its
+    users sign in and where the tool gets access tokens for grades and class lists."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    jwks_url: Mapped[str] = mapped_column(String(1000))
+    auth_url: Mapped[str] = mapped_column(String(1000))
+    token_url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    deployments: Mapped[list[LtiDeployment]] = relationship(
+        back_populates="platform", order_by="LtiDeployment.id", cascade="all, delete-orphan")
+
+
+class LtiDeployment(Base):
+    """A deployment id of a platform: a launch naming any other is refused."""
+
+    __tablename__ = "lti_deployments"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"), index=True)
+    deployment_id: Mapped[str] = mapped_column(String(255))
+
+    platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
+
+
+class LtiKey(Base):
+    """One of the tool's RSA key pairs: the public half as a JWK, the private half encrypted under
+    the database's key (``exgen.lti.keys``). The newest key not retired signs; a retired key is
+    still published for a while, so platforms that cached it keep verifying."""
+
+    __tablename__ = "lti_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_jwk: Mapped[dict] = mapped_column(JSON)
+    private_key: Mapped[str] = mapped_column(Text)  # "v1." + base64(nonce + AES-GCM ciphertext)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LtiNonce(Base):
+    """Something that may be used once (a launch's nonce, a dashboard sign-in code), by its
+    SHA-256, kept until it could no longer be accepted anyway."""
+
+    __tablename__ = "lti_nonces"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LtiContext(Base):
+    """A course (LTI context) of a platform in which an assignment is linked: where its line
+    items and its class list are (from the latest launch)."""
+
+    __tablename__ = "lti_contexts"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id", "assignment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    lineitems_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    memberships_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    #: The AGS scopes the platform granted in the latest launch.
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class LtiLineItem(Base):
+    """A gradebook column (AGS line item) that receives an assignment's kept scores."""
+
+    __tablename__ = "lti_line_items"
+    __table_args__ = (UniqueConstraint("context_pk", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    context_pk: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    #: Made by exgen (a link without a line item of its own) rather than by the platform.
+    created_by_tool: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LtiScore(Base):
+    """One student's score in one line item: their LMS user id, and the passback's outbox — what
+    was posted last, whether the kept score may have changed since (``pending``), retries."""
+
+    __tablename__ = "lti_scores"
+    __table_args__ = (UniqueConstraint("line_item_id", "student_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_item_id: Mapped[int] = mapped_column(ForeignKey("lti_line_items.id", ondelete="CASCADE"), index=True)
+    student_pk: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))  # the LTI user id (``sub``) on the platform
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    #: Raised whenever the kept score may have changed: a post clears ``pending`` only if no
+    #: change arrived while it was under way.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    posted_submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    posted_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
