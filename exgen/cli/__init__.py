@@ -29,6 +29,7 @@ COMMANDS = {
     "links": "links",
     "token": "token",
     "serve": "serve",
+    "lti": "lti",
 }
 
 

@@ -8,6 +8,7 @@ import click
 
 from exgen.cli.common import database, stderr_progress
 from exgen.cli.errors import InputError
+from exgen.cli.lti import send_marked
 
 #: Rejected rows and files listed one by one; beyond this, a count.
 MAX_LISTED = 50
@@ -39,7 +40,8 @@ def grade(ctx, name, paths):
                 summary = grade_paths(session, name, list(paths), progress=bar.update, files=files)
         except (CollectError, SheetError) as e:
             raise InputError(str(e))
-    # the transaction is committed: only now report and choose the exit status
+    # the transaction is committed: only now report, send changed scores to an LMS, exit
+    send_marked(ctx.obj)
     for note in summary.column_notes:
         click.echo(f"note: {display_name(note)}", err=True)
     listed = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from exgen.cli.common import database, stderr_progress
+from exgen.cli.lti import send_marked
 
 
 @click.command()
@@ -25,3 +26,4 @@ def regrade(obj, name):
         with stderr_progress(total, "regrading") as bar:
             summary = regrade_all(session, name, progress=bar.update)
     click.echo(summary.line())
+    send_marked(obj)

@@ -15,6 +15,9 @@ Rules that keep marks trustworthy:
 - the caller runs one file in one transaction, and graders of one assignment take turns (a row
   lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
   lose nor double-count a submission;
+- whatever may change a student's kept score marks their LTI passback pending in the same
+  transaction (``exgen.lti.outcomes.mark_changed``), so the learning platform's gradebook hears
+  of it even when it is down at that moment;
 - a student's own submission from the web (:func:`submit_answers`) locks only that student
   (see ``lock_student``): students of one class hand in at the same time, one student's
   attempts are counted one at a time, and a file graded meanwhile waits for them (and they
@@ -41,6 +44,7 @@ from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
 from exgen.grading.policy import Policy, utcnow
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
+from exgen.lti.outcomes import mark_changed  # a kept score that may change goes back to the LMS (LTI)
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
 #: Rows judged and written per round trip (and per step of the progress bar).
@@ -339,6 +343,7 @@ class GradingRun:
             if progress:
                 progress(len(chunk))
         summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(self.record.definition))
+        mark_changed(session, graded_pks)
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -443,6 +448,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         session.execute(insert(ItemResult.__table__), rows[n:n + 5000])
     pks = [c["student_pk"] for c in changes if c["status"] == GRADED]
     elect_current(session, assignment.id, pks, keep_policy(record.definition))
+    mark_changed(session, [c["student_pk"] for c in changes])
     current = set(session.scalars(select(Submission.id).where(
         Submission.assignment_id == assignment.id, Submission.current.is_(True))))
     summary.after = [sum(r["score"] for r in item_rows) for sub, item_rows in zip(subs, results) if sub.id in current]
@@ -594,6 +600,7 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
         _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
     if marked.status == GRADED:
         _elect_newest(session, student.id, submission_id, marked.score, policy.keep)
+        mark_changed(session, [student.id])
     return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
                       marked.problem, refused, items=marked.items, max_score=grader.max_score)
 

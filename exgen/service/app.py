@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from exgen import __version__
-from exgen.service import dashboard, errors, student, teacher
+from exgen.service import dashboard, errors, lti, student, teacher
 from exgen.service.config import ServiceConfig
 from exgen.service.protection import BodyLimit, RateLimit, SecurityHeaders
 from exgen.service.schemas import Health
@@ -101,6 +101,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     app.include_router(student.router)
     app.include_router(teacher.router)
     app.include_router(dashboard.router)
+    app.include_router(lti.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
 
     # the last added runs first: headers on every answer, then the address limit, then sizes

@@ -36,6 +36,14 @@ SECURITY_HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
+#: Pages a learning platform shows inside its own page (an LTI launch opens in an iframe): a
+#: student's page and the LTI tool's pages. Any https site may frame them — a student's page
+#: holds no session (its link is the key, and whoever has the link needs no frame to use it) and
+#: the tool's pages act only on signed, short-lived tickets. Everything else stays unframable.
+FRAMED = ("/s/", "/lti/")
+FRAMED_HEADERS = [(name, CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self' https:").encode())
+                  if name == b"content-security-policy" else (name, value)
+                  for name, value in SECURITY_HEADERS if name != b"x-frame-options"]
 NO_STORE = (b"cache-control", b"no-store")
 STATIC_CACHE = (b"cache-control", b"public, max-age=3600")
 #: Paths never rate-limited: health checks of load balancers, and our own static files.
@@ -161,11 +169,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         static = scope["path"].startswith("/static/")
+        headers = FRAMED_HEADERS if scope["path"].startswith(FRAMED) else SECURITY_HEADERS
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+                extra = [h for h in headers if h[0] not in present]
                 if b"cache-control" not in present:
                     extra.append(STATIC_CACHE if static else NO_STORE)
                 message = {**message, "headers": [*message.get("headers", []), *extra]}

@@ -53,6 +53,20 @@ def student_tokens(session: Session, assignment: Assignment, rotate: set[str] = 
     return tokens
 
 
+def student_token(session: Session, assignment_name: str, student_pk: int, student_id: str) -> str:
+    """One student's link token (their link is made if they had none): what an LTI launch sends
+    a student to, without deriving the whole class's."""
+    link = session.scalar(select(StudentLink).where(StudentLink.student_pk == student_pk))
+    key = database_key(session, PURPOSE)
+    if link is None:
+        link = StudentLink(student_pk=student_pk, generation=1)
+        session.add(link)
+    token = _token(key, assignment_name, student_id, link.generation)
+    link.token_sha256 = _sha256(token)
+    session.flush()
+    return token
+
+
 def student_for_token(session: Session, token: str):
     """The student a link token belongs to (a :class:`~exgen.storage.rows.StudentRow`, its
     assignment as ``.assignment``), or None — unknown, rotated, or not a token at all: the

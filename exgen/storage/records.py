@@ -126,6 +126,14 @@ def assign(
     return summary
 
 
+def add_students(session: Session, name: str, roster: list[RosterEntry]) -> AssignSummary:
+    """Students added to an assignment later (a learning platform's class list, a learner's
+    first launch): exactly what ``exgen assign`` with a longer roster gives them — the stored
+    definition, no existing variant changed."""
+    assignment = find_assignment(session, name)
+    return assign(session, AssignmentDef.from_json(assignment.definition), roster)
+
+
 def _conflict(assignment: Assignment, definition: AssignmentDef, count: int) -> str:
     old = assignment.definition
     changes = []

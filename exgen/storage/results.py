@@ -15,12 +15,34 @@ from exgen.storage.records import find_assignment
 STATUS_COLUMNS = ("correct", "follow_through", "incorrect", "missing", "invalid")
 
 
+def max_score(definition: dict) -> float:
+    """An assignment's full marks: its exercises' points."""
+    return float(sum(e["points"] for e in definition["exercises"]))
+
+
+def kept_scores(session: Session, student_pks) -> dict[int, tuple[int, float]]:
+    """Each student's kept score — their *current* submission (the one the assignment's
+    ``keep`` policy elects, ``exgen.grading.store.elect_current``) and its total — for the
+    students that have one."""
+    from sqlalchemy import func
+
+    pks = sorted(set(student_pks))
+    out: dict[int, tuple[int, float]] = {}
+    for n in range(0, len(pks), 500):
+        rows = session.execute(
+            select(Submission.student_pk, Submission.id, func.coalesce(func.sum(ItemResult.score), 0.0))
+            .outerjoin(ItemResult, ItemResult.submission_id == Submission.id)
+            .where(Submission.student_pk.in_(pks[n:n + 500]), Submission.current.is_(True))
+            .group_by(Submission.student_pk, Submission.id)).all()
+        out.update({pk: (sid, float(score)) for pk, sid, score in rows})
+    return out
+
+
 def class_results(session: Session, name: str) -> dict:
     """``{"students": {id: {"score", "max_score", "submitted", "items": {item: {...}}}}}`` for
     every student on the roster, in roster order; a student without a submission scores 0."""
     assignment = find_assignment(session, name)
-    exercises = assignment.definition["exercises"]
-    max_score = sum(e["points"] for e in exercises)
+    full_marks = max_score(assignment.definition)
     students = session.scalars(
         select(Student).where(Student.assignment_id == assignment.id).order_by(Student.position)
     ).all()
@@ -61,11 +83,12 @@ def class_results(session: Session, name: str) -> dict:
         results[student.student_id] = {
             "name": student.name,
             "score": round(score, 6),
-            "max_score": max_score,
+            "max_score": full_marks,
             "submitted": submission is not None,
             "items": items,
         }
-    return {"assignment": assignment.name, "exercises": [e["id"] for e in exercises], "students": results}
+    return {"assignment": assignment.name, "exercises": [e["id"] for e in assignment.definition["exercises"]],
+            "students": results}
 
 
 def _plain(text: str) -> str:

@@ -121,6 +121,21 @@ class AssignmentDef:
         material = {"seed": self.seed, "exercises": [e.variant_json() for e in self.exercises]}
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
+    @classmethod
+    def from_json(cls, doc: dict) -> "AssignmentDef":
+        """The definition as stored (``to_json``) read back, e.g. to give students added later
+        (an LMS's class list) their variants; ``variants_hash`` comes out as it went in."""
+        exercises = []
+        for raw in doc["exercises"]:
+            family = tune(None, raw["family"], f"exercise {raw['id']}.family") if raw.get("family") else None
+            spec = parse_spec(raw["spec"]) if raw.get("spec") else None
+            exercises.append(ExerciseDef(raw["id"], float(raw["points"]), raw.get("preset"), family, spec,
+                                         tuple(raw["ask"])))
+        return cls(doc["name"], doc["title"], doc.get("course", ""), doc["seed"], tuple(exercises),
+                   dict(doc.get("instructions") or DEFAULT_INSTRUCTIONS.as_dict()),
+                   {**GRADING_DEFAULTS, **(doc.get("grading") or {})},
+                   {**SERVICE_DEFAULTS, **(doc.get("service") or {})})
+
     def to_json(self) -> dict:
         return {
             "name": self.name,
