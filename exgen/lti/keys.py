@@ -79,11 +79,23 @@ def make_key(session: Session) -> LtiKey:
     return row
 
 
+def _newest(session: Session) -> LtiKey | None:
+    return session.scalar(select(LtiKey).where(LtiKey.retired_at.is_(None))
+                          .order_by(LtiKey.created_at.desc(), LtiKey.kid).limit(1))
+
+
+def ensure_key(session: Session) -> str:
+    """The signing key's id, made now if there is none. Called where nothing else is written in
+    the transaction (``exgen lti register``, the service's start): a key must be committed
+    before anything signed with it leaves, since the platform checks it at ``/lti/jwks`` at once."""
+    row = _newest(session)
+    return row.kid if row is not None else make_key(session).kid
+
+
 def signing_key(session: Session):
-    """(kid, private key) of the key that signs now — the newest one not retired (made if there
-    is none)."""
-    row = session.scalar(select(LtiKey).where(LtiKey.retired_at.is_(None))
-                         .order_by(LtiKey.created_at.desc(), LtiKey.kid).limit(1))
+    """(kid, private key) of the key that signs now — the newest one not retired (made here only
+    if there is none, which ``ensure_key`` prevents)."""
+    row = _newest(session)
     if row is None:
         row = make_key(session)
     cache = (_where(session), row.kid)
@@ -102,7 +114,7 @@ def signing_key(session: Session):
 def published(session: Session) -> dict:
     """The key set at ``/lti/jwks``: every key not retired, and those retired within
     RETIRED_KEPT (a key is made on first use, so the set is never empty)."""
-    signing_key(session)
+    ensure_key(session)
     since = utcnow() - RETIRED_KEPT
     rows = session.scalars(select(LtiKey).where((LtiKey.retired_at.is_(None)) | (LtiKey.retired_at > since))
                            .order_by(LtiKey.created_at.desc(), LtiKey.kid)).all()

@@ -300,11 +300,17 @@ def _claim(session: Session, assignment_id: int | None, now: datetime) -> list[_
         due = due.where(LtiContext.assignment_id == assignment_id)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(of=LtiScore, skip_locked=True)
-    ids = list(session.scalars(due))
+    ids = []
+    for candidate in session.scalars(due).all():
+        # taken only if no one took it since it was read (SQLite reads without locking)
+        taken = session.execute(update(LtiScore).where(
+            LtiScore.id == candidate, LtiScore.pending.is_(True),
+            or_(LtiScore.lease_until.is_(None), LtiScore.lease_until < now)).values(lease_until=now + LEASE)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken:
+            ids.append(candidate)
     if not ids:
         return []
-    session.execute(update(LtiScore).where(LtiScore.id.in_(ids)).values(lease_until=now + LEASE)
-                    .execution_options(synchronize_session=False))
     rows = session.execute(
         select(LtiScore.id, LtiScore.student_pk, Student.student_id, LtiScore.user_id, LtiScore.generation,
                LtiScore.posted_submission_id, LtiScore.posted_score, LtiLineItem.url, LtiContext.platform_id,

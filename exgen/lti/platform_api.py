@@ -179,6 +179,11 @@ def access_token(session, platform, scopes: tuple[str, ...]) -> str:
     return token
 
 
+def forget_tokens() -> None:
+    with _tokens_lock:
+        _tokens.clear()
+
+
 def forget_token(platform, scopes: tuple[str, ...]) -> None:
     with _tokens_lock:
         _tokens.pop((platform.id, platform.token_url, platform.client_id, tuple(sorted(scopes))), None)

@@ -68,6 +68,9 @@ def register(session: Session, issuer: str, client_id: str, deployment_ids: list
     have = {d.deployment_id: d for d in platform.deployments}
     platform.deployments = [have.get(d) or LtiDeployment(deployment_id=d) for d in deployments]
     session.flush()
+    from exgen.lti.keys import ensure_key
+
+    ensure_key(session)  # the tool's key pair exists before the first launch needs it
     return platform, created
 
 
@@ -78,15 +81,15 @@ def find(session: Session, issuer: str, client_id: str) -> LtiPlatform | None:
 def for_login(session: Session, issuer: str, client_id: str | None) -> LtiPlatform:
     """The platform a login initiation comes from: by issuer and client id, or by issuer alone
     when only one client id is registered for it."""
+    candidates = session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == issuer)).all()
+    if not candidates:
+        raise LtiError(f"iss: {issuer!r} is not a registered platform (exgen lti register)", 400)
     if client_id:
-        platform = find(session, issuer, client_id)
+        platform = next((p for p in candidates if p.client_id == client_id), None)
         if platform is None:
             raise LtiError(f"client_id: {client_id!r} is not registered for issuer {issuer!r} "
                            "(exgen lti register)", 400)
         return platform
-    candidates = session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == issuer)).all()
-    if not candidates:
-        raise LtiError(f"iss: {issuer!r} is not a registered platform (exgen lti register)", 400)
     if len(candidates) > 1:
         raise LtiError(f"client_id: missing, and issuer {issuer!r} has {len(candidates)} registrations", 400)
     return candidates[0]
