@@ -82,7 +82,7 @@ def test_a_learner_lands_on_their_own_variant_page_by_sis_id_or_lms_user_id(lms)
     page = ada.http.get(lms.tool + own["s001"])
     assert page.status_code == 200 and "Ada Lovelace" in page.text
     # inside the LMS's iframe: any https page may frame it; the dashboard stays unframable
-    assert "frame-ancestors 'self' https:" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'self' https: http://localhost:*" in page.headers["content-security-policy"]
     assert "x-frame-options" not in page.headers
     assert page.headers.get("x-frame-options") is None
     assert ada.http.get(lms.tool + "/dashboard").headers["x-frame-options"] == "DENY"
@@ -421,3 +421,118 @@ def test_a_removed_platform_launches_nothing_and_its_teachers_are_signed_out(lms
     refused(browser.post(form), 400, "no longer registered")
     refused(lms.browser().login(ADA, lms.link()), 400, "is not a registered platform")
     assert "Tess Teacher" not in run(lms.url, "token", "list").output
+
+
+# -- the tool's keys, the commands and the configuration page -------------------------------------------
+def test_the_tools_private_key_is_stored_encrypted_and_rotates(database_url, monkeypatch):
+    from datetime import timedelta
+
+    from exgen.lti import LtiError, keys
+    from exgen.storage.models import LtiKey, utcnow
+
+    run(database_url, "lti", "register", "--issuer", "https://lms.example.edu", "--client-id", "c",
+        "--deployment-id", "d", "--jwks-url", "https://lms.example.edu/jwks", "--auth-url",
+        "https://lms.example.edu/auth", "--token-url", "https://lms.example.edu/token")
+    with session_scope(database_url) as session:
+        (row,) = session.scalars(select(LtiKey)).all()
+        first = row.kid
+        assert row.private_key.startswith("v1.") and "PRIVATE" not in row.private_key
+        assert set(row.public_jwk) == {"kty", "n", "e", "kid", "use", "alg"}  # no private member
+        pem = keys._unseal(session, row.kid, row.private_key)
+        assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+        # a row moved onto another key id does not decrypt (the id is authenticated with it)
+        with pytest.raises(LtiError, match="cannot be decrypted"):
+            keys._unseal(session, "another-kid", row.private_key)
+    listed = run(database_url, "lti", "keys").output
+    assert first in listed and "signing" in listed and "PRIVATE" not in listed
+    out = run(database_url, "lti", "rotate-key").output
+    with session_scope(database_url) as session:
+        second = keys.signing_key(session)[0]
+        assert second != first and f"new signing key {second}" in out and f"retired {first}" in out
+        assert [k["kid"] for k in keys.published(session)["keys"]] == [second, first]  # the old one still there
+        session.get(LtiKey, first).retired_at = utcnow() - keys.RETIRED_KEPT - timedelta(minutes=1)
+    with session_scope(database_url) as session:
+        assert [k["kid"] for k in keys.published(session)["keys"]] == [second]
+    run(database_url, "lti", "rotate-key")
+    with session_scope(database_url) as session:
+        assert first not in {k.kid for k in session.scalars(select(LtiKey))}  # dropped for good
+    # the database's key changes (EXGEN_SECRET_KEY set afterwards): a clear message, not a traceback
+    monkeypatch.setenv("EXGEN_SECRET_KEY", "a-department-secret-" * 3)
+    keys._private.clear()
+    with session_scope(database_url) as session, pytest.raises(LtiError, match="EXGEN_SECRET_KEY"):
+        keys.signing_key(session)
+    run(database_url, "lti", "rotate-key")
+    with session_scope(database_url) as session:
+        assert keys.signing_key(session)[1].as_dict(private=False)["kty"] == "RSA"
+
+
+def test_after_a_key_rotation_the_platform_verifies_the_new_key(lms):
+    """Scores go back with a token obtained with the new key (the platform fetches /lti/jwks)."""
+    from exgen.lti.platform_api import forget_tokens
+
+    browser = lms.browser()
+    location = page_token(browser.launch(ADA, lms.link()))
+    run(lms.url, "lti", "rotate-key")
+    forget_tokens()
+    written, _ = answers(lms.url, "s001")
+    assert browser.http.post(f"{lms.tool}/api{location}/submissions", json={"answers": written}).status_code == 201
+    wait_for(lambda: lms.platform.results.get(("c1", 1, ADA.user_id)))
+    published = browser.http.get(lms.tool + "/lti/jwks").json()["keys"]
+    assert len(published) == 2 and all("d" not in k and k["alg"] == "RS256" for k in published)
+
+
+def test_lti_register_list_and_remove(tmp_path):
+    import json
+
+    url = f"sqlite:///{tmp_path / 'exgen.db'}"
+    args = ["lti", "register", "--issuer", "https://moodle.example.edu", "--client-id", "abc",
+            "--jwks-url", "https://moodle.example.edu/mod/lti/certs.php",
+            "--auth-url", "https://moodle.example.edu/mod/lti/auth.php",
+            "--token-url", "https://moodle.example.edu/mod/lti/token.php"]
+    assert "registered https://moodle.example.edu (client id abc; deployments 1, 2)" in \
+        run(url, *args, "--deployment-id", "1", "--deployment-id", "2").output
+    assert "updated" in run(url, *args, "--deployment-id", "2").output
+    (platform,) = json.loads(run(url, "lti", "list", "--json").output)["platforms"]
+    assert platform == {"issuer": "https://moodle.example.edu", "client_id": "abc", "deployment_ids": ["2"],
+                        "jwks_url": "https://moodle.example.edu/mod/lti/certs.php",
+                        "auth_url": "https://moodle.example.edu/mod/lti/auth.php",
+                        "token_url": "https://moodle.example.edu/mod/lti/token.php"}
+    assert "https://moodle.example.edu  client id abc  deployments 2" in run(url, "lti", "list").output
+    bad = list(args)
+    bad[bad.index("--issuer") + 1] = "moodle.example.edu"
+    assert "--issuer: must be an https://" in run(url, *bad, "--deployment-id", "1", code=2).output
+    bad = list(args)
+    bad[bad.index("--token-url") + 1] = "https://user:secret@moodle.example.edu/token"
+    assert "--token-url: must not hold a user name" in run(url, *bad, "--deployment-id", "1", code=2).output
+    assert "--deployment-id: holds control characters" in run(url, *args, "--deployment-id", "a\x07", code=2).output
+    assert "Missing option '--deployment-id'" in run(url, *args, code=2).output
+    assert "no platform with issuer 'https://other'" in run(url, "lti", "remove", "https://other", "abc", code=2).output
+    assert "removed" in run(url, "lti", "remove", "https://moodle.example.edu", "abc").output
+    assert "no platforms registered" in run(url, "lti", "list").output
+
+
+def test_the_configuration_page_says_what_to_paste(database_url):
+    from fastapi.testclient import TestClient
+
+    base = "https://exgen.example.edu"
+    with TestClient(create_app(ServiceConfig(database_url, base_url=base))) as c:
+        page = c.get("/lti/config")
+        assert page.status_code == 200
+        for text in (f"{base}/lti/login", f"{base}/lti/launch", f"{base}/lti/jwks", f"{base}/lti/config.json",
+                     "assignment=NAME", "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+                     "Developer Keys", "LtiDeepLinkingRequest", "configure a tool manually", "Keyset URL",
+                     "exgen lti register --issuer https://canvas.instructure.com"):
+            assert text in page.text.replace("&#39;", "'"), text
+        assert "plain http" not in page.text
+        canvas = c.get("/lti/config.json").json()
+        assert canvas["oidc_initiation_url"] == f"{base}/lti/login" and canvas["public_jwk_url"] == f"{base}/lti/jwks"
+        assert canvas["target_link_uri"] == f"{base}/lti/launch"
+        (extension,) = canvas["extensions"]
+        assert extension["privacy_level"] == "public" and extension["domain"] == "exgen.example.edu"
+        assert {p["placement"] for p in extension["settings"]["placements"]} == {"assignment_selection", "link_selection"}
+        jwks = c.get("/lti/jwks")
+        assert jwks.headers["cache-control"] == "public, max-age=300"
+        assert [set(k) for k in jwks.json()["keys"]] == [{"kty", "n", "e", "kid", "use", "alg"}]
+    with TestClient(create_app(ServiceConfig(database_url, base_url=BASE))) as c:
+        assert "plain http" in c.get("/lti/config").text

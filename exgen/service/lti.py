@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from exgen.lti import LtiError, claims
-from exgen.service.protection import CSP
+from exgen.service.protection import CSP, FRAME_ANCESTORS
 from exgen.templating import render
 
 
@@ -87,8 +87,7 @@ async def _fields(request: Request) -> dict[str, str]:
 
 
 # -- the tool's keys and configuration --------------------------------------------------------------
-@router.get("/jwks", summary="The LTI tool's public keys (JWK set)",
-            responses={200: {"content": {"application/json": {"example": {"keys": [{"kty": "RSA", "kid": "..."}]}}}}})
+@router.get("/jwks", include_in_schema=False)  # a protocol endpoint (RFC 7517), not exgen's API
 def jwks(request: Request):
     from exgen.lti.keys import published
 
@@ -266,7 +265,7 @@ def _deep_link(service, fields: dict, base: str) -> HTMLResponse:
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(target))
     # the one form that leaves the site: to the platform's return URL, and only there
     csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin}").replace(
-        "frame-ancestors 'none'", "frame-ancestors 'self' https:")
+        "frame-ancestors 'none'", FRAME_ANCESTORS)
     return _page("lti_post.html", headers={"Content-Security-Policy": csp}, action=target, jwt=message,
                  title=assignment.title)
 

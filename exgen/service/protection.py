@@ -40,8 +40,10 @@ SECURITY_HEADERS = [
 #: student's page and the LTI tool's pages. Any https site may frame them — a student's page
 #: holds no session (its link is the key, and whoever has the link needs no frame to use it) and
 #: the tool's pages act only on signed, short-lived tickets. Everything else stays unframable.
+#: (A learning platform on this machine over plain http — a test Moodle — may frame them too.)
 FRAMED = ("/s/", "/lti/")
-FRAMED_HEADERS = [(name, CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self' https:").encode())
+FRAME_ANCESTORS = "frame-ancestors 'self' https: http://localhost:* http://127.0.0.1:*"
+FRAMED_HEADERS = [(name, CSP.replace("frame-ancestors 'none'", FRAME_ANCESTORS).encode())
                   if name == b"content-security-policy" else (name, value)
                   for name, value in SECURITY_HEADERS if name != b"x-frame-options"]
 NO_STORE = (b"cache-control", b"no-store")
