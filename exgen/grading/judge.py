@@ -117,9 +117,10 @@ class Marker:
         return abs(value - target) <= self.tol(target, key)
 
     # -- judging ---------------------------------------------------------------------------
-    def judge(self, answers: Mapping[str, str]) -> list[Verdict]:
-        """Judge a student's answers (item -> cell text; absent items are blank), in work order."""
-        readings = {key: read_number(answers.get(item) or "") for item, key in self.asked}
+    def judge(self, answers: Mapping[str, str], decimal_comma: bool = False) -> list[Verdict]:
+        """Judge a student's answers (item -> cell text; absent items are blank), in work order;
+        ``decimal_comma``: a comma in a cell is the decimal separator (see ``read_number``)."""
+        readings = {key: read_number(answers.get(item) or "", decimal_comma) for item, key in self.asked}
         return self.judge_readings(readings, answers)
 
     def judge_readings(self, readings: Mapping[tuple, Reading], answers: Mapping[str, str]) -> list[Verdict]:

@@ -7,6 +7,11 @@ decimals with a point or — when unambiguous — a comma, exponents (``1.2e-3``
 Everything else is *invalid*, with the reason said in words a student understands: text,
 formulas (``=1+1``), NaN and infinities, numbers a float cannot hold, and ``1,500`` (one and a
 half, or fifteen hundred?). Nothing typed is ever evaluated: the grammar below is all there is.
+
+Where the comma is known to be the decimal separator — ``decimal_comma=True``: a sheet saved
+with ``;`` separators by a spreadsheet in such a locale, a web form under such a locale, or an
+assignment that says so (``[grading] decimal_comma``) — ``1,500`` is one and a half. Thousands
+separators are never read (``1.234,5`` and ``1,234.5`` stay invalid).
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ def invalid(reason: str) -> Reading:
     return Reading(None, reason)
 
 
-def read_number(text: str) -> Reading:
-    """Read one answer cell (see the module docstring for what is accepted)."""
+def read_number(text: str, decimal_comma: bool = False) -> Reading:
+    """Read one answer cell (see the module docstring for what is accepted); ``decimal_comma``:
+    a comma is the decimal separator, never a thousands separator."""
     cell = text.strip()
     if not cell:
         return BLANK
@@ -91,7 +97,7 @@ def read_number(text: str) -> Reading:
         parts = [p.strip() for p in cell.split("/")]
         if len(parts) != 2:
             return invalid("not a number (more than one '/')")
-        top, bottom = (_unsigned(p) for p in parts)
+        top, bottom = (_unsigned(p, decimal_comma) for p in parts)
         for part in (top, bottom):
             if isinstance(part, Reading):
                 return part
@@ -99,7 +105,7 @@ def read_number(text: str) -> Reading:
             return invalid("a fraction with denominator 0")
         number = top / bottom
     else:
-        number = _unsigned(cell)
+        number = _unsigned(cell, decimal_comma)
         if isinstance(number, Reading):
             return number
     if exponent:
@@ -107,14 +113,14 @@ def read_number(text: str) -> Reading:
     return _finite(sign * number)
 
 
-def _unsigned(part: str) -> Fraction | Reading:
+def _unsigned(part: str, decimal_comma: bool = False) -> Fraction | Reading:
     """An unsigned decimal: digits with one separator, an optional exponent."""
     if not part:
         return invalid("not a number (no digits)")
     if part.endswith("%"):
         return invalid("a percentage: write the number itself (0.5, not 50%)")
     if "," in part:
-        part_or_problem = _comma(part)
+        part_or_problem = _comma(part, decimal_comma)
         if isinstance(part_or_problem, Reading):
             return part_or_problem
         part = part_or_problem
@@ -138,7 +144,7 @@ def _unsigned(part: str) -> Fraction | Reading:
     return value * Fraction(10) ** int(exp) if exp else value
 
 
-def _comma(part: str) -> str | Reading:
+def _comma(part: str, decimal_comma: bool) -> str | Reading:
     """Replace a decimal comma by a point, or say why the comma is ambiguous."""
     if part.count(",") > 1:
         return invalid("not a number (more than one comma)")
@@ -147,7 +153,8 @@ def _comma(part: str) -> str | Reading:
     whole, _, fraction = part.partition(",")
     whole = whole.strip()
     # "1,500" may be fifteen hundred written with a thousands separator; "0,500" cannot be.
-    if len(fraction) == 3 and fraction.isdigit() and whole.isdigit() and whole != "0" and len(whole) <= 3:
+    if (not decimal_comma and len(fraction) == 3 and fraction.isdigit() and whole.isdigit()
+            and whole != "0" and len(whole) <= 3):
         return invalid(f"ambiguous: '{whole},{fraction}' could be {whole}.{fraction} or "
                        f"{whole}{fraction}; write it with a decimal point")
     return f"{whole}.{fraction}"
@@ -163,3 +170,19 @@ def _finite(number: Fraction) -> Reading:
     if number != 0 and (value == 0 or abs(value) < 2.2250738585072014e-308):
         return invalid("out of range (too close to 0 to compare)")
     return Reading(value)
+
+
+def locale_uses_decimal_comma(tag: str) -> bool:
+    """Whether people in a locale (a BCP 47 tag such as ``de-DE`` or ``pt_BR``, e.g. the first
+    language of a browser's Accept-Language) write decimals with a comma, per CLDR (Babel).
+    Unknown or malformed tags: False (the comma stays ambiguous)."""
+    from babel import Locale, UnknownLocaleError, numbers
+
+    tag = (tag or "").strip()
+    if not tag or len(tag) > 35:
+        return False
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return numbers.get_decimal_symbol(locale) == ","

@@ -12,6 +12,7 @@ parameter_decimals = 6
 
 [grading]                             # optional: see GRADING_DEFAULTS
 follow_through_credit = 1.0
+decimal_comma = "auto"                # or true / false
 
 [[exercise]]
 id = "q2"
@@ -44,7 +45,13 @@ INSTRUCTION_DEFAULTS = {"significant_figures": 4, "parameter_decimals": 6}
 #: Grading settings an assignment may change (the grader reads them from the definition).
 GRADING_DEFAULTS: dict[str, object] = {
     "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
+    # Is "1,181" one point one eight one? "auto": where the comma is the decimal separator (a
+    # sheet saved with ';' separators, a web form under such a locale); true: always; false:
+    # only when it cannot be a thousands separator ("1,5", "0,181").
+    "decimal_comma": "auto",
 }
+#: Settings that take one of a few values rather than a number.
+CHOICES: dict[str, tuple] = {"decimal_comma": ("auto", True, False)}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 EXERCISE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
 MAX_SEED = 2**31 - 1
@@ -124,6 +131,12 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
     out = dict(defaults)
     for name, value in table.items():
         default = defaults[name]
+        if name in CHOICES:
+            if not any(value == choice and type(value) is type(choice) for choice in CHOICES[name]):
+                shown = " or ".join('"auto"' if c == "auto" else str(c).lower() for c in CHOICES[name])
+                raise AssignmentError(f"{key}.{name}", f"must be {shown}, got {_toml(value)}")
+            out[name] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise AssignmentError(f"{key}.{name}", f"must be a number, got {value!r}")
         if isinstance(default, int) and not isinstance(default, bool):
@@ -136,6 +149,15 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
                 raise AssignmentError(f"{key}.{name}", f"must be between 0 and 1, got {value}")
         out[name] = value
     return out
+
+
+def _toml(value) -> str:
+    """A value as the teacher wrote it in TOML."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def parse_assignment(text: str) -> AssignmentDef:
