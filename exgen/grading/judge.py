@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Mapping
 
 from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.grading import feedback
 from exgen.grading.misconceptions import candidates
 from exgen.grading.reading import Reading, read_number
 from exgen.engine.graph import StepGraph, build_graph
@@ -96,6 +97,7 @@ class Marker:
         figures = int(instructions.get("significant_figures", 4))
         decimals = int(instructions.get("parameter_decimals", 6))
         self._tolerance_args = {"significant_figures": figures, "parameter_decimals": decimals}
+        self._instructions = dict(self._tolerance_args)
         # the value before the update, for updated parameters (their tolerance is on the update)
         self.old = {cell.key: givens[(cell.key[0][:-4], *cell.key[1:])]
                     for cell in graph.cells if cell.key[0].endswith("_new")}
@@ -171,11 +173,10 @@ class Marker:
             if wrong_inputs is None:
                 walk.mark(key, False, (key,))
                 verdict.status = "incorrect"
-                verdict.feedback = "neither the expected value nor what your earlier answers give"
                 self._explain(verdict, key, value, recomputed, walk)
             elif not wrong_inputs:
                 walk.mark(key, True)
-                verdict.feedback = "within rounding of your own earlier answers"
+                verdict.feedback = feedback.ROUNDING_DRIFT
             else:
                 culprits = _union(walk.culprits[k] for k in wrong_inputs)
                 walk.mark(key, False, culprits)
@@ -184,19 +185,19 @@ class Marker:
                     misconception = walk.origins[shown][1]
                     verdict.status, verdict.misconception = "incorrect", misconception.name
                     verdict.feedback = (misconception.feedback(self.graph, shown) +
-                                        f" (in {self.graph.item(shown)}, which you did not write down)")
+                                        feedback.unwritten(self.graph.item(shown)))
                 else:
                     verdict.status = "follow_through"
-                    verdict.feedback = "follows correctly from " + walk.name_culprits(culprits)
+                    verdict.feedback = feedback.follows(walk.name_culprits(culprits))
         return verdicts, walk
 
     def _unanswered(self, key, reading: Reading, answers) -> Verdict:
         item = self.item_of[key]
         if reading.problem:
             return Verdict(item, "invalid", answers.get(item, ""), None, self.exact[key],
-                           feedback=reading.problem)
+                           feedback=feedback.invalid(reading.problem))
         return Verdict(item, "missing", answers.get(item, "") or "", None, self.exact[key],
-                       feedback="no answer")
+                       feedback=feedback.missing(self.graph, key, key in self.old, self._instructions))
 
     def _with_exact_gaps(self, cell, answered) -> float | None:
         """The cell from the student's answers where they gave one, exact values elsewhere."""
@@ -215,6 +216,7 @@ class Marker:
         cell the student did not write is carried into their chain there, so later answers
         computed right from that cell earn follow-through, as if the cell had been asked."""
         right = recomputed if recomputed is not None else self.exact[key]
+        verdict.feedback = feedback.incorrect(self.graph, key, value, right)
         implied = tuple(k for k in self.ancestors[key] if k not in walk.answered)
         best = None
         for order, (misconception, alternative, where, upstream, way) in enumerate(
@@ -231,12 +233,17 @@ class Marker:
             if best is None or rank < best[0]:
                 best = (rank, misconception, where, upstream, way)
         if best is None:
+            # right but written with fewer digits than asked: say so, that is what to fix
+            coarse = feedback.rounding(verdict.submitted, value, (self.exact[key], recomputed),
+                                       key in self.old, self._instructions)
+            if coarse is not None:
+                verdict.misconception, verdict.feedback = coarse
             return
         _, misconception, where, upstream, way = best
         verdict.misconception = misconception.name
         verdict.feedback = misconception.feedback(self.graph, where)
         if where != key:
-            verdict.feedback += f" (in {self.graph.item(where)}, which you did not write down)"
+            verdict.feedback += feedback.unwritten(self.graph.item(where))
         if upstream:
             walk.carry(next(iter(upstream)), key, upstream, misconception, way)
 
@@ -327,17 +334,16 @@ class _Walk:
             self.origins[k] = (item, *self.origins[k][1:])
         return fresh[0] if fresh else None
 
-    def name_culprits(self, culprits: tuple) -> str:
+    def name_culprits(self, culprits: tuple) -> list[str]:
         """``your wrong answer to z2[1]``, or for a cell not written down, how it was found."""
         marker = self.marker
         asked = [marker.item_of[k] for k in culprits if k in marker.item_of and k not in self.origins]
-        parts = [f"your wrong answer to {', '.join(asked)}"] if asked else []
+        parts = [feedback.wrong_answer(asked)] if asked else []
         for k in culprits:
             if k in self.origins:
                 item, misconception, _ = self.origins[k]
-                parts.append(f"{marker.graph.item(k)} as you worked it out ({misconception.label}, "
-                             f"as your answer to {item} shows)")
-        return " and ".join(parts)
+                parts.append(feedback.carried(marker.graph.item(k), misconception.label, item))
+        return parts
 
 
 class _Overlay:

@@ -177,7 +177,8 @@ def _explain_transposed(graph, key):
     if name.startswith("dL/dW"):
         return (f"this is the transposed gradient: {text_name(name)} = {text_name(f'dL/dz{l}')} · "
                 f"{text_name(_below(l))}ᵀ, row j for unit j")
-    return f"the weight matrix W{l} was transposed: row j of W{l} holds the weights into unit j"
+    return (f"the weight matrix W{l} was transposed: {graph.step_of[name].formula}, "
+            f"row j of W{l} holding the weights into unit j")
 
 
 # -- z used where a belongs ---------------------------------------------------------------------
@@ -209,7 +210,8 @@ def _z_for_a(graph, cell):
 def _explain_z_for_a(graph, key):
     swaps = _swaps(graph)
     used = [name for name in dict.fromkeys(k[0] for k in graph.cell_of[key].inputs) if name in swaps]
-    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs" for name in used)
+    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs: {graph.step_of[name].formula}"
+                      for name in used)
     return f"the pre-activation was used in place of the activation ({pairs})"
 
 

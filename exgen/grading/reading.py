@@ -73,7 +73,7 @@ def read_number(text: str, decimal_comma: bool = False) -> Reading:
             return Reading(value)
         # out of range: the long way says why
     if len(cell) > MAX_LENGTH:
-        return invalid(f"not a number (a text of {len(cell)} characters)")
+        return invalid(f"not a number (a text of {len(cell)} characters): write the number alone, e.g. 0.8249")
     if cell[0] in "=@":
         return invalid("a formula is not accepted: write the number itself")
     exponent = 0
@@ -82,7 +82,7 @@ def read_number(text: str, decimal_comma: bool = False) -> Reading:
         power = (match.group(1) or match.group(2)).translate(_SUPERSCRIPTS).replace("\u2212", "-")
         exponent, cell = int(power), cell[: match.start()]
         if abs(exponent) > 400:
-            return invalid("out of range (the exponent is too large)")
+            return invalid("out of range (the exponent is too large): write the number as a decimal, e.g. 0.0012 or 1.2e-3")
     cell = unicodedata.normalize("NFKC", cell)  # fullwidth digits, ½ -> 1⁄2, odd spaces
     for dash in _MINUSES:
         cell = cell.replace(dash, "-")
@@ -92,17 +92,17 @@ def read_number(text: str, decimal_comma: bool = False) -> Reading:
         sign, cell = (-1 if cell[0] == "-" else 1), cell[1:].strip()
     word = _WORDS.get(cell.lower())
     if word:
-        return invalid(f"{word} is not an answer")
+        return invalid(f"{word} is not an answer: write a finite number, e.g. 0.8249")
     if "/" in cell:
         parts = [p.strip() for p in cell.split("/")]
         if len(parts) != 2:
-            return invalid("not a number (more than one '/')")
+            return invalid("not a number (more than one '/'): write one fraction, e.g. 1/2, or a decimal")
         top, bottom = (_unsigned(p, decimal_comma) for p in parts)
         for part in (top, bottom):
             if isinstance(part, Reading):
                 return part
         if bottom == 0:
-            return invalid("a fraction with denominator 0")
+            return invalid("a fraction with denominator 0: write a finite number")
         number = top / bottom
     else:
         number = _unsigned(cell, decimal_comma)
@@ -116,7 +116,7 @@ def read_number(text: str, decimal_comma: bool = False) -> Reading:
 def _unsigned(part: str, decimal_comma: bool = False) -> Fraction | Reading:
     """An unsigned decimal: digits with one separator, an optional exponent."""
     if not part:
-        return invalid("not a number (no digits)")
+        return invalid("not a number (no digits): write the number, e.g. -0.5")
     if part.endswith("%"):
         return invalid("a percentage: write the number itself (0.5, not 50%)")
     if "," in part:
@@ -127,17 +127,17 @@ def _unsigned(part: str, decimal_comma: bool = False) -> Fraction | Reading:
     if _SPACES.search(part):
         spaced = _SPACES.sub(" ", part)
         if not _GROUPED.match(spaced):
-            return invalid("not a number (spaces inside it)")
+            return invalid("not a number (spaces inside it): write the number without spaces (groups of three digits, 1 234.5, are fine)")
         part = spaced.replace(" ", "")
     if not _DECIMAL.match(part):
         if any(ch in _CALCULATION for ch in part):
             return invalid("a calculation is not accepted: write its result")
         if any(ch.isalpha() for ch in part):
-            return invalid("not a number (it contains text)")
-        return invalid("not a number")
+            return invalid("not a number (it contains text): write the number alone, without units or words")
+        return invalid("not a number: write a decimal such as 0.8249 or -1.25")
     mantissa, _, exp = part.lower().partition("e")
     if exp and abs(int(exp)) > 400:
-        return invalid("out of range (the exponent is too large)")
+        return invalid("out of range (the exponent is too large): write the number as a decimal, e.g. 0.0012 or 1.2e-3")
     if mantissa.endswith("."):
         mantissa += "0"
     value = Fraction(mantissa)
@@ -147,9 +147,9 @@ def _unsigned(part: str, decimal_comma: bool = False) -> Fraction | Reading:
 def _comma(part: str, decimal_comma: bool) -> str | Reading:
     """Replace a decimal comma by a point, or say why the comma is ambiguous."""
     if part.count(",") > 1:
-        return invalid("not a number (more than one comma)")
+        return invalid("not a number (more than one comma): write one decimal separator")
     if "." in part:
-        return invalid("both a comma and a point: write one decimal separator")
+        return invalid("both a comma and a point: write one decimal separator (thousands separators are not read)")
     whole, _, fraction = part.partition(",")
     whole = whole.strip()
     # "1,500" may be fifteen hundred written with a thousands separator; "0,500" cannot be.
@@ -164,11 +164,11 @@ def _finite(number: Fraction) -> Reading:
     try:
         value = float(number)
     except OverflowError:
-        return invalid("out of range (too large)")
+        return invalid("out of range (too large): check the number, and write it as a decimal such as 1234.5 or 1.2e3")
     if math.isinf(value):
-        return invalid("out of range (too large)")
+        return invalid("out of range (too large): check the number, and write it as a decimal such as 1234.5 or 1.2e3")
     if number != 0 and (value == 0 or abs(value) < 2.2250738585072014e-308):
-        return invalid("out of range (too close to 0 to compare)")
+        return invalid("out of range (too close to 0 to compare): write 0 if that is what you mean")
     return Reading(value)
 
 

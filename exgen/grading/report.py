@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import fmean, median, pstdev
 
+from exgen.grading.feedback import LABELS
 from exgen.grading.judge import STATUSES
 from exgen.grading.misconceptions import BY_NAME
 
@@ -137,7 +138,7 @@ def analyse(results: dict, title: str = "", course: str = "") -> Analysis:
         stats.append(ItemStats(item, item.split(".", 1)[0], sum(counts.values()), counts,
                                _correlation(credits, rest), mis))
     misconceptions = [
-        MisconceptionStats(name, BY_NAME[name].label if name in BY_NAME else name, sum(c.values()),
+        MisconceptionStats(name, BY_NAME[name].label if name in BY_NAME else LABELS.get(name, name), sum(c.values()),
                            len(students_with[name]), c.most_common(4))
         for name, c in sorted(by_misconception.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
@@ -221,7 +222,7 @@ def report_html(analysis: Analysis) -> str:
         status_labels=STATUS_LABELS,
         status_colours=STATUS_COLOURS,
         weak=WEAK_DISCRIMINATION,
-        misconception_feedback={name: m.label for name, m in BY_NAME.items()},
+        misconception_feedback={**LABELS, **{name: m.label for name, m in BY_NAME.items()}},
         today=date.today().isoformat(),
     )
 
