@@ -23,6 +23,7 @@ COMMANDS = {
     "grade": "grade",
     "regrade": "regrade",
     "results": "results",
+    "override": "override",
     "report": "report",
     "export": "export",
 }

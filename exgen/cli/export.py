@@ -37,7 +37,7 @@ def export(obj, name, fmt, out):
         if chosen.kind == "grades":
             from exgen.storage.results import class_results
 
-            results = class_results(session, name)
+            results = class_results(session, name, flags=False)  # scores only
     if chosen.kind == "quiz":
         from exgen.export.quiz import build_quiz
 
@@ -50,7 +50,7 @@ def export(obj, name, fmt, out):
                    f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
     else:
         data = chosen.write(record, results)
-        graded = sum(1 for r in results["students"].values() if r.get("submitted"))
+        graded = sum(1 for r in results["students"].values() if r.get("submitted") or r.get("overrides"))
         summary = (f"{len(record.students)} students "
                    f"({graded} graded, {len(record.students) - graded} without a submission)")
     _write_atomically(target, data)

@@ -68,6 +68,8 @@ class Analysis:
     max_score: float
     items: list  # ItemStats in sheet order
     misconceptions: list  # MisconceptionStats, most frequent first
+    flags: list = field(default_factory=list)  # (student id, name, flag JSON): evidence of copying
+    overrides: list = field(default_factory=list)  # (student id, name, item, item JSON with "override")
 
     @property
     def mean(self) -> float | None:
@@ -143,8 +145,11 @@ def analyse(results: dict, title: str = "", course: str = "") -> Analysis:
         for name, c in sorted(by_misconception.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
     max_score = next(iter(results["students"].values()))["max_score"] if results["students"] else 0.0
+    flags = [(sid, s["name"], flag) for sid, s in results["students"].items() for flag in s.get("flags") or []]
+    overrides = [(sid, s["name"], item, verdict) for sid, s in results["students"].items()
+                 for item, verdict in s["items"].items() if verdict.get("override")]
     return Analysis(results.get("assignment", ""), title, course, len(results["students"]), len(submitted),
-                    sorted(totals.values()), float(max_score), stats, misconceptions)
+                    sorted(totals.values()), float(max_score), stats, misconceptions, flags, overrides)
 
 
 # -- plots ---------------------------------------------------------------------------------------
