@@ -28,6 +28,7 @@ from bench.common import best_of, two_layer_specs  # noqa: E402
 
 from exgen.engine.solver import solve  # noqa: E402
 from exgen.engine.spec import parse_spec  # noqa: E402
+from exgen.notation.worked import solution_json  # noqa: E402
 
 
 def torch_loop(specs):
@@ -102,9 +103,9 @@ def main():
                  best_of(3, lambda: [solve(parse_spec(d)) for d in documents])))
     solutions = [solve(parse_spec(d)) for d in documents]
     rows.append(("  values + exact strings (in-process)",
-                 best_of(3, lambda: [s.to_json(steps=False) for s in solutions])))
+                 best_of(3, lambda: [s.to_json() for s in solutions])))
     rows.append(("  worked steps (in-process)",
-                 best_of(3, lambda: [s.to_json() for s in solutions]) - rows[-1][1]))
+                 best_of(3, lambda: [solution_json(s) for s in solutions]) - rows[-1][1]))
 
     try:
         baseline = best_of(3, torch_loop(specs))

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from exgen.engine import names
 from exgen.engine.arithmetic import ScalarFloatArithmetic
 from exgen.storage.session import session_scope
 from exgen.storage.records import load_assignment
 from exgen.engine.graph import LEARNING_RATE
 from exgen.grading.tolerance import tolerance
+from exgen.instructions import Instructions
 from tests.cli_runner import run
 
 A = ScalarFloatArithmetic()
@@ -74,8 +76,9 @@ def answers_and_expectations(variant, student: Student, instructions=None):
         key = cell.key
         item = graph.item(key)
         exact = float(solution.values[key])
-        old = float(givens[(key[0][:-4], *key[1:])]) if key[0].endswith("_new") else None
-        off = abs(values[key] - exact) > tolerance(exact, old, **instructions)
+        before = names.before_update(key[0])
+        old = float(givens[(before, *key[1:])]) if before is not None else None
+        off = abs(values[key] - exact) > tolerance(exact, old, Instructions.from_mapping(instructions))
         if key in student.overrides:
             status[key] = ("incorrect", student.misconception) if off else ("correct", "")
         elif not off or all(status[k][0] == "correct" for k in cell.inputs if k in status):

@@ -15,7 +15,9 @@ DPS = 80
 H = mpf("1e-25")
 
 
-def _act(name, z, slope):
+def _act(name, z, slope, extra=None):
+    if extra and name in extra:  # an activation a test defines: a function of the vector z
+        return extra[name](z)
     if name == "identity":
         return list(z)
     if name == "relu":
@@ -51,8 +53,10 @@ def _sample_loss(name, y, p):
 class Oracle:
     """Everything design §2 names, for one spec given as a plain dict (numbers as strings ok)."""
 
-    def __init__(self, spec: dict):
+    def __init__(self, spec: dict, activations: dict | None = None):
+        """``activations``: extra activations by name, each a function of the list z (mpf)."""
         self.spec = spec
+        self.extra = activations
         with mp.workdps(DPS):
             self.batched = isinstance(spec["input"][0], list)
             xs = spec["input"] if self.batched else [spec["input"]]
@@ -74,18 +78,18 @@ class Oracle:
         zs, as_ = {}, {0: self.X[s]}
         for l in range(1, self.L + 1):
             zs[l] = [sum(w * v for w, v in zip(row, as_[l - 1])) + bj for row, bj in zip(W[l - 1], b[l - 1])]
-            as_[l] = _act(self.acts[l - 1], zs[l], self.slopes[l - 1])
+            as_[l] = _act(self.acts[l - 1], zs[l], self.slopes[l - 1], self.extra)
         return zs, as_
 
     def _from_z(self, s, l, z):
         """Prediction of sample s when layer l's pre-activation is replaced by z."""
-        a = _act(self.acts[l - 1], z, self.slopes[l - 1])
+        a = _act(self.acts[l - 1], z, self.slopes[l - 1], self.extra)
         return self._from_a(s, l, a)
 
     def _from_a(self, s, l, a):
         for m in range(l + 1, self.L + 1):
             z = [sum(w * v for w, v in zip(row, a)) + bj for row, bj in zip(self.W[m - 1], self.b[m - 1])]
-            a = _act(self.acts[m - 1], z, self.slopes[m - 1])
+            a = _act(self.acts[m - 1], z, self.slopes[m - 1], self.extra)
         return a
 
     def _batch_loss(self, predictions):

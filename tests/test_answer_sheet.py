@@ -83,10 +83,10 @@ def test_ids_that_look_like_formulas_are_defused_and_still_graded(database_url, 
 
 
 def test_unknown_assignment_and_unwritable_file(database_url, tmp_path):
+    assign(database_url, tmp_path, ["s1"])
     assert "no assignment named 'nope'" in run(database_url, "answer-sheet", "nope", "--out",
                                                 str(tmp_path / "x.csv"), code=2).output
     assert not (tmp_path / "x.csv").exists()
-    assign(database_url, tmp_path, ["s1"])
     result = run(database_url, "answer-sheet", "hw3", "--out", str(tmp_path / "missing" / "x.csv"), code=2)
     assert "cannot write the answer sheet" in result.output
 

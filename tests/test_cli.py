@@ -21,6 +21,7 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0, result.output
     assert f"Usage: exgen {command}" in result.output or f"Usage: cli {command}" in result.output
     assert len(result.output.splitlines()) >= 4  # a description, not just the usage line
+    assert "design" not in result.output.lower() and "§" not in result.output  # a document users don't have
 
 
 def test_root_help_lists_every_command_and_python_m_works():

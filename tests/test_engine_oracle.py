@@ -39,7 +39,7 @@ def test_every_quantity_matches_the_oracle(doc):
         oracle = Oracle(doc)
         assume(not _kinked(oracle))
         solution = solve(parse_spec(doc))
-        result = solution.to_json(steps=False)
+        result = solution.to_json()
         scale = max([abs(v) for name in oracle.values for v in flatten(oracle.values[name])] + [mpf(1)])
         for name, expected in oracle.values.items():
             assert name in result["exact"], name
@@ -53,7 +53,7 @@ def test_every_quantity_matches_the_oracle(doc):
 @given(specs())
 def test_values_are_the_correctly_rounded_doubles_of_exact(doc):
     solution = solve(parse_spec(doc))
-    result = solution.to_json(steps=False)
+    result = solution.to_json()
     for name, exact in result["exact"].items():
         for e, v in zip(flatten(exact), flatten(result["values"][name])):
             # 40 digits pin the double down except within 1e-40 of a rounding boundary

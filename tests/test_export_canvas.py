@@ -13,7 +13,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from exgen.export import accepted, canvas
-from exgen.export.quiz import Blank, Instructions, build_quiz
+from exgen.export.quiz import Blank, build_quiz
+from exgen.instructions import Instructions
 from exgen.grading.tolerance import tolerance
 from test_export import (expected_blanks, fixed_record, hand_rounded, instructions_of, variants_by_code,  # noqa: F401
                          wide_record, worksheet_labels, zip_members)
@@ -166,7 +167,7 @@ def _round(x: float, precision: accepted.Precision) -> str:
        st.one_of(st.none(), st.floats(min_value=-2, max_value=2)),
        st.integers(min_value=2, max_value=5), st.integers(min_value=3, max_value=7))
 def test_accepted_strings_match_an_independent_enumeration(value, old, figures, decimals):
-    tol = tolerance(value, old, significant_figures=figures, parameter_decimals=decimals)
+    tol = tolerance(value, old, Instructions(figures, decimals))
     blank = Blank("z1[1]", repr(value), value, tol, old)
     result = accepted.for_question([blank], Instructions(figures, decimals))[0]
     assert set(result.strings) == expected_strings(value, tol, result.precision)
@@ -176,7 +177,7 @@ def test_accepted_strings_match_an_independent_enumeration(value, old, figures, 
 
 def test_a_question_with_too_many_strings_coarsens_its_largest_blanks():
     instructions = Instructions(5, 6)  # 5 figures: up to 2000 strings a blank before the caps
-    blanks = [Blank(f"z1[{i}]", "9.5", 9.5, tolerance(9.5, significant_figures=5), None) for i in range(1, 61)]
+    blanks = [Blank(f"z1[{i}]", "9.5", 9.5, tolerance(9.5, None, Instructions(significant_figures=5)), None) for i in range(1, 61)]
     lists = accepted.for_question(blanks, instructions)
     assert sum(len(a.strings) for a in lists) <= accepted.MAX_PER_QUESTION
     assert all(len(a.strings) <= accepted.MAX_PER_BLANK for a in lists)

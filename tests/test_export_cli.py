@@ -50,7 +50,7 @@ def test_unknown_format_assignment_or_directory_is_a_clear_error(tmp_path):
     out = run(url, "export", "fixed", "--to", "blackboard", "--out", str(tmp_path), code=2).output
     assert "'blackboard' is not one of 'moodle', 'qti21', 'canvas', 'canvas-grades', 'moodle-grades'" in out
     out = run(url, "export", "hw9", "--to", "moodle", "--out", str(tmp_path), code=2).output
-    assert "no assignment named 'hw9' (known: fixed)" in out
+    assert "no assignment named 'hw9' in " in out and "(known: fixed)" in out
     out = run(url, "export", "fixed", "--to", "moodle", "--out", str(tmp_path / "no" / "x.xml"), code=2).output
     assert f"the directory {tmp_path / 'no'} does not exist" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db"]  # nothing half-written

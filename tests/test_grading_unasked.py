@@ -47,7 +47,7 @@ def wrong_cells(variant, student) -> set[tuple]:
     for key in student.overrides:
         exact = float(solution.values[key])
         old = float(givens[(key[0][:-4], *key[1:])]) if key[0].endswith("_new") else None
-        if abs(values[key] - exact) > tolerance(exact, old, **INSTRUCTIONS):
+        if abs(values[key] - exact) > tolerance(exact, old):
             off.add(key)
     return off
 
@@ -61,7 +61,7 @@ def honest_drift(variant, figures: int) -> bool:
         key = cell.key
         exact = float(solution.values[key])
         old = float(givens[(key[0][:-4], *key[1:])]) if key[0].endswith("_new") else None
-        if abs(values[key] - exact) > tolerance(exact, old, **INSTRUCTIONS):
+        if abs(values[key] - exact) > tolerance(exact, old):
             return True
     return False
 
@@ -108,7 +108,7 @@ def check_subset(variant, way: str, steps: set[str]):
         alternative = {"update_not_applied": old, "learning_rate_omitted": old - gradient,
                        "update_sign": old + rate * gradient}.get(part[item].misconception)
         if alternative is not None and abs(float(written[item]) - alternative) <= \
-                tolerance(alternative, old, **INSTRUCTIONS):
+                tolerance(alternative, old):
             twins.add(item)
     carriers -= twins
     assert lost_full <= lost_part, (way, steps, lost_full - lost_part)

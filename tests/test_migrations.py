@@ -57,3 +57,43 @@ def test_alembic_cli_works_from_the_project_root(tmp_path):
     check = subprocess.run(alembic + ["check"], cwd=root, env=env, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+def test_families_stored_with_the_old_slope_default_still_extend_without_force(database_url, tmp_path):
+    """A database from before families wrote their slope only where used: migrating it keeps
+    `exgen assign` from taking an unchanged file for a changed one."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from cli_runner import run
+    from exgen.storage.models import Assignment
+    from exgen.storage.session import dispose_all, session_scope
+    from exgen.variants.assignment import parse_assignment
+
+    examples = Path(__file__).parents[1] / "examples"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\ns1,A\ns2,B\n")
+    run(database_url, "assign", str(examples / "hw3.toml"), "--roster", str(roster))
+    before = run(database_url, "variants", "hw3", "--json").output
+    dispose_all()
+    config = alembic_config(database_url)
+    command.downgrade(config, "0003")  # the stored definitions as the old code wrote them
+    engine = create_engine(database_url)  # not session_scope: that would upgrade the database
+    with engine.connect() as connection:
+        definition, stored_hash = connection.execute(select(Assignment.definition, Assignment.variants_hash)).one()
+    engine.dispose()
+    assert all(e["family"]["negative_slope"] == 0.1 for e in definition["exercises"])
+    assert stored_hash != parse_assignment((examples / "hw3.toml").read_text()).variants_hash()
+    command.upgrade(config, "head")
+    with session_scope(database_url) as session:
+        assert session.scalar(select(Assignment.variants_hash)) == \
+            parse_assignment((examples / "hw3.toml").read_text()).variants_hash()
+    roster.write_text("student_id,name\ns1,A\ns2,B\ns3,C\n")
+    out = run(database_url, "assign", str(examples / "hw3.toml"), "--roster", str(roster)).output
+    assert "1 new" in out
+    after = run(database_url, "variants", "hw3", "--json").output
+    import json
+
+    old_variants = json.loads(before)["variants"]
+    assert json.loads(after)["variants"][:len(old_variants)] == old_variants

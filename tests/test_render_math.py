@@ -19,6 +19,7 @@ from exgen.render.math import (INLINE, ITALIC, UnsupportedLatex, formula_html, f
                                name_text, number_text, unicode_script, vector_html)
 from exgen.engine.solver import solve
 from exgen.engine.spec import parse_spec
+from exgen.notation.formulas import step_formula
 from exgen.notation.worked import worked_lines
 
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -41,7 +42,8 @@ def every_formula() -> set[str]:
     for loss in LOSSES.values():
         formulas |= {loss.definition_latex, loss.gradient_latex}
     for arch in SHAPES:
-        formulas |= {step.formula_latex for step in build_graph(arch).steps}
+        graph = build_graph(arch)
+        formulas |= {step_formula(graph, step).latex for step in graph.steps}
     return formulas
 
 

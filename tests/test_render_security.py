@@ -84,3 +84,27 @@ def test_the_fetcher_refuses_urls_in_markup_that_does_reach_it(tmp_path, trap_se
     assert requests == []
     assert any(url.startswith(f"http://127.0.0.1:{port}/") for url in fetcher.refused)
     assert "file:///etc/passwd" in fetcher.refused
+
+
+def test_refusals_are_recorded_not_logged_and_weasyprints_logger_is_left_alone(caplog):
+    """The fetcher's refusals stay out of the log while a document renders; WeasyPrint's other
+    messages still reach the application's log, and its level is never changed."""
+    import logging
+
+    from exgen.render.engine import Renderer
+    from exgen.render.pdf import REFUSAL, html_to_pdf, url_fetcher
+
+    logger = logging.getLogger("weasyprint")
+    level, filters = logger.level, list(logger.filters)
+    html = ('<p><img src="file:///etc/passwd">'
+            '<img src="data:image/png;base64,bm90IGFuIGltYWdl"></p>')  # a PNG that is not one
+    fetcher = url_fetcher()
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        html_to_pdf(html, fetcher=fetcher)
+        renderer = Renderer()
+        renderer.document(html)
+    assert fetcher.refused == ["file:///etc/passwd"] and renderer.refused == ["file:///etc/passwd"]
+    messages = [record.getMessage() for record in caplog.records]
+    assert not [m for m in messages if REFUSAL in m]
+    assert len([m for m in messages if m.startswith("Failed to load image at 'data:")]) == 2
+    assert logger.level == level and logger.filters == filters

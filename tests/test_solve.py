@@ -51,7 +51,7 @@ def test_seed_two_layer_does_not_repeat_the_seed_mistake():
     """The seed backpropagates dL/dv_k (weight gradients) instead of delta = dL/dz2, and pairs
     hidden weights with the wrong units; the right dL/da1 is W2^T · dL/dz2."""
     solution = solve(spec_of((EXAMPLES / "seed-two-layer.toml").read_text()))
-    values = solution.to_json(steps=False)["values"]
+    values = solution.to_json()["values"]
     dz2 = values["dL/dz2"][0]
     assert values["dL/da1"] == pytest.approx([0.4 * dz2, 0.7 * dz2], rel=1e-15)
     seed_dla1 = [-0.03447, -0.03914]  # what the seed wrote
@@ -115,7 +115,7 @@ def test_structural_zero_is_exactly_zero():
     """Softmax + cross-entropy gradients sum to 0, so a constant weight column passes back
     exactly nothing: dL/da1[1] = 0.3 · Σ_k (ŷ_k − y_k) = 0, not 1e-77."""
     solution = solve(spec_of(SOFTMAX_EQUAL_COLUMN))
-    exact = solution.to_json(steps=False)["exact"]
+    exact = solution.to_json()["exact"]
     assert exact["dL/da1"][0] == "0"
     assert is_exact(solution.values["dL/da1", 0, 0])
     assert exact["dL/da1"][1] != "0"
@@ -124,7 +124,7 @@ def test_structural_zero_is_exactly_zero():
 def test_softmax_of_equal_logits_is_exactly_uniform():
     spec = SOFTMAX_EQUAL_COLUMN.replace("bias = [0.0, 0.1, -0.1]", "bias = [0, 0, 0]").replace(
         "weights = [[0.3, 0.1], [0.3, -0.4], [0.3, 0.2]]", "weights = [[0.3, 0.1], [0.3, 0.1], [0.3, 0.1]]")
-    exact = solve(spec_of(spec)).to_json(steps=False)["exact"]
+    exact = solve(spec_of(spec)).to_json()["exact"]
     assert exact["yhat"] == ["0.3333333333333333333333333333333333333333"] * 3
 
 
@@ -139,7 +139,7 @@ weights = [[0.5]]
 bias = [-0.5]
 activation = "sigmoid"
 """
-    exact = solve(spec_of(spec)).to_json(steps=False)["exact"]
+    exact = solve(spec_of(spec)).to_json()["exact"]
     assert exact["yhat"] == ["0.5"] and exact["loss"] == "0.125" and exact["dL/dz1"] == ["-0.125"]
 
 
@@ -157,7 +157,7 @@ activation = "sigmoid"
 """
     solution = solve(spec_of(spec))
     assert solution.precision >= 512
-    loss = Decimal(solution.to_json(steps=False)["exact"]["loss"])
+    loss = Decimal(solution.to_json()["exact"]["loss"])
     with mpmath.mp.workdps(100):
         want = mpmath.log(1 + mpmath.exp(150))
         assert abs(mpmath.mpf(str(loss)) - want) < mpmath.mpf("1e-35")

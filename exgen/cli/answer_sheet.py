@@ -19,7 +19,7 @@ def answer_sheet(obj, name, out):
     from exgen.grading.sheet import sheet_items, write_sheet
     from exgen.storage.records import load_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
     buffer = io.StringIO(newline="")
     students = write_sheet(record, buffer)

@@ -12,13 +12,15 @@ from exgen.cli.errors import InputError
 
 
 @contextmanager
-def database(ctx_obj: dict):
-    """A session committed as one transaction; database problems become one-line errors."""
+def database(ctx_obj: dict, create: bool = True):
+    """A session committed as one transaction; database problems become one-line errors.
+    Commands that only work on an existing assignment pass ``create=False``: run in the wrong
+    folder, they say where they looked instead of leaving an empty exgen.db behind."""
     from exgen.storage.session import DatabaseError, session_scope
     from exgen.storage.records import RecordError
 
     try:
-        with session_scope(ctx_obj["database_url"]) as session:
+        with session_scope(ctx_obj["database_url"], create=create) as session:
             yield session
     except (DatabaseError, RecordError) as e:
         raise InputError(str(e)) from None

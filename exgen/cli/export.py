@@ -31,7 +31,7 @@ def export(obj, name, fmt, out):
 
     chosen = export_format(fmt)
     target = _target(out, name, chosen)
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
         results = None
         if chosen.kind == "grades":

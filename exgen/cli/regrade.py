@@ -19,7 +19,7 @@ def regrade(obj, name):
     from exgen.grading.store import regrade as regrade_all
     from exgen.storage.records import find_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         assignment = find_assignment(session, name)
         total = session.scalar(select(func.count(Submission.id)).where(Submission.assignment_id == assignment.id))
         with stderr_progress(total, "regrading") as bar:

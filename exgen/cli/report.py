@@ -18,7 +18,7 @@ def report(obj, name, out):
     discriminate least."""
     from exgen.grading.report import report_pdf
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         analysis, pdf = report_pdf(session, name)
     try:
         with open(out, "wb") as target:

@@ -32,7 +32,9 @@ def solve(file, as_json):
         except (SpecError, SolveError) as e:
             raise InputError(f"{where}{e}")
     if as_json:
-        results = [s.to_json() for s in solutions]
+        from exgen.notation.worked import solution_json
+
+        results = [solution_json(s) for s in solutions]
         # json.dumps, not json.dump: only dumps uses the C encoder (10x faster on big arrays)
         sys.stdout.write(json.dumps(results if is_list else results[0], ensure_ascii=False) + "\n")
         return

@@ -11,13 +11,13 @@ from exgen.cli.common import database
 
 @click.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help='Print {"variants": [...]} (design §5).')
+@click.option("--json", "as_json", is_flag=True, help='Print {"variants": [{"student_id", "exercise", "spec", "answers"}]}: each variant\'s spec and the values of its asked quantities.')
 @click.pass_obj
 def variants(obj, name, as_json):
     """List the variants of assignment NAME with their specs and answers."""
     from exgen.storage.records import load_assignment
 
-    with database(obj) as session:
+    with database(obj, create=False) as session:
         record = load_assignment(session, name)
     if as_json:
         out = {"variants": [

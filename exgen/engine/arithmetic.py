@@ -1,16 +1,20 @@
-"""The arithmetics a step graph can be evaluated in.
+"""The arithmetics a step graph can be evaluated in, and the primitives they share.
 
-Every cell of the step graph is written once, against the small interface below (``const``,
-``sum``, ``sub``, ``square``, ``exp``, ``log``, ``sigmoid``, ``tanh``, ``relu`` ... plus the
-``*``, ``/`` and unary ``-`` operators of the numbers themselves). Evaluating the same cells in
-a different arithmetic gives:
+Every cell of the step graph is written once, against the :class:`Arithmetic` protocol: a few
+primitives (``const``, ``sum``, ``sub``, ``square``, ``exp``, ``log``), the application of an
+:class:`Elementary` function an activation defines (σ, tanh, max(0, ·)), a :class:`Piecewise`
+choice on the sign of a value (ReLU-type derivatives), and the ``*``, ``/`` and unary ``-``
+operators of the numbers themselves. Evaluating the same cells in a different arithmetic gives:
 
 - :class:`ExactArithmetic`: the exact solution (rationals, or mpfr at a working precision);
-- :class:`FloatArithmetic`: float64, on Python floats or on numpy arrays holding one value per
-  candidate variant (the generator's vectorised screening), and the grader's recomputation
-  from a student's own answers;
-- ``exgen.notation.display``: the formula and substitution text of the worked solution.
+- :class:`FloatArithmetic`: float64 over numpy arrays holding one value per candidate variant
+  (the generator's vectorised screening);
+- :class:`ScalarFloatArithmetic`: float64 on Python floats (the grader's recomputation from a
+  student's own answers, and recording which cells a cell reads);
+- ``exgen.notation.display.DisplayArithmetic``: the formula and substitution text of the
+  worked solution.
 
+No arithmetic knows an activation: a new one brings its :class:`Elementary` functions with it.
 Additions go through ``sum``/``sub`` (never ``+``/``-``) because that is where cancellation
 happens, and the exact arithmetic watches for it there.
 """
@@ -18,6 +22,8 @@ happens, and the exact arithmetic watches for it there.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import gmpy2
 import numpy as np
@@ -26,6 +32,62 @@ from gmpy2 import mpfr, mpq
 from exgen.engine.numbers import ONE, ZERO
 
 _MPFR = type(mpfr(0))
+
+
+@dataclass(frozen=True)
+class Elementary:
+    """A function of one variable that formulas write by name (``σ(1.3)``, ``max(0, z)``):
+    its value in each arithmetic, and its name in formulas. ``params`` are fixed per layer
+    (a leaky ReLU's slope) and never shown."""
+
+    symbol: str  # in plain text: "σ", "tanh", "max"
+    symbol_latex: str  # r"\sigma"
+    exact: Callable  # (x, *params) on mpq/mpfr, inside the exact arithmetic's context
+    array: Callable  # (x, *params) on float64 numpy arrays
+    scalar: Callable  # (x, *params) on Python floats
+    arguments: str = ""  # fixed arguments written before x: "0, " for max(0, z)
+
+
+@dataclass(frozen=True)
+class Piecewise:
+    """A value chosen by the sign of x: ``above`` where x > 0, else ``below`` — the derivative
+    of a ReLU-type function (at the kink, the value below, as PyTorch takes it). A formula
+    names it (``ReLU'(z)``); a substitution shows the value chosen (1, 0, the slope)."""
+
+    symbol: str  # in plain text: "ReLU'"
+    symbol_latex: str  # r"\operatorname{ReLU}'"
+
+
+@runtime_checkable
+class Arithmetic(Protocol):
+    """What every arithmetic provides; the numbers it returns support ``*``, ``/`` and unary
+    ``-`` among themselves."""
+
+    exact: bool  # whether values are exact (rationals/mpfr) rather than float64 or text
+
+    def const(self, p: int, q: int = 1):
+        """The rational p/q."""
+
+    def sum(self, terms: Sequence):
+        """The sum of one or more terms."""
+
+    def sub(self, a, b):
+        """a − b."""
+
+    def square(self, x):
+        """x²."""
+
+    def exp(self, x):
+        """e^x."""
+
+    def log(self, x):
+        """ln x; raises :class:`DomainError` (exact, scalar) unless x > 0."""
+
+    def apply(self, f: Elementary, x, *params):
+        """f(x)."""
+
+    def piecewise(self, f: Piecewise, x, above, below):
+        """``above`` where x > 0, else ``below`` (both exact constants)."""
 
 
 class DomainError(ArithmeticError):
@@ -118,28 +180,15 @@ class ExactArithmetic:
             raise DomainError("the logarithm of a number that is not positive")
         return ZERO if x == 1 else gmpy2.log(x)
 
-    def sigmoid(self, x):
-        # sigma(0) = 1/2 is the only rational value sigma takes at a rational point.
-        return mpq(1, 2) if x == 0 else 1 / (1 + gmpy2.exp(-x))
+    def apply(self, f, x, *params):
+        return f.exact(x, *params)
 
-    def tanh(self, x):
-        return ZERO if x == 0 else gmpy2.tanh(x)
-
-    def relu(self, x):
-        return x if x > 0 else ZERO
-
-    def relu_grad(self, x):
-        return ONE if x > 0 else ZERO  # the derivative at the kink is taken as 0, like PyTorch
-
-    def leaky_relu(self, x, slope):
-        return x if x > 0 else slope * x
-
-    def leaky_relu_grad(self, x, slope):
-        return ONE if x > 0 else slope
+    def piecewise(self, f, x, above, below):
+        return above if x > 0 else below
 
 
 class FloatArithmetic:
-    """float64, elementwise over numpy arrays (one entry per candidate) or on plain floats."""
+    """float64, elementwise over numpy arrays (one entry per candidate)."""
 
     exact = False
 
@@ -165,24 +214,11 @@ class FloatArithmetic:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
 
-    def sigmoid(self, x):
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-x))
+    def apply(self, f, x, *params):
+        return f.array(x, *params)
 
-    def tanh(self, x):
-        return np.tanh(x)
-
-    def relu(self, x):
-        return np.maximum(x, 0.0)
-
-    def relu_grad(self, x):
-        return np.where(x > 0, 1.0, 0.0)
-
-    def leaky_relu(self, x, slope):
-        return np.where(x > 0, x, float(slope) * x)
-
-    def leaky_relu_grad(self, x, slope):
-        return np.where(x > 0, 1.0, float(slope))
+    def piecewise(self, f, x, above, below):
+        return np.where(x > 0, float(above), float(below))
 
 
 class ScalarFloatArithmetic(FloatArithmetic):
@@ -199,23 +235,8 @@ class ScalarFloatArithmetic(FloatArithmetic):
             raise DomainError("the logarithm of a number that is not positive")
         return math.log(x)
 
-    def sigmoid(self, x):
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)
-        return e / (1.0 + e)
+    def apply(self, f, x, *params):
+        return f.scalar(x, *params)
 
-    def tanh(self, x):
-        return math.tanh(x)
-
-    def relu(self, x):
-        return x if x > 0 else 0.0
-
-    def relu_grad(self, x):
-        return 1.0 if x > 0 else 0.0
-
-    def leaky_relu(self, x, slope):
-        return x if x > 0 else float(slope) * x
-
-    def leaky_relu_grad(self, x, slope):
-        return 1.0 if x > 0 else float(slope)
+    def piecewise(self, f, x, above, below):
+        return float(above) if x > 0 else float(below)

@@ -1,9 +1,11 @@
 """The step graph: every quantity of a backprop exercise as an ordered list of named steps.
 
-A :class:`Step` is one quantity (``z1``, ``dL/dW2``, ``W1_new`` ...): its stage (forward, loss,
-backprop, update), the quantities it reads, its formula, and one :class:`Cell` per entry. A cell
-knows how to compute its entry from other cells in any arithmetic (see ``exgen.engine.arithmetic``)
-and which cells it reads (recorded, not declared, so the two cannot disagree).
+A :class:`Step` is one quantity (``z1``, ``dL/dW2``, ``W1_new`` ...): its kind (a layer's
+pre-activation, a weight gradient, an update ...), its stage (forward, loss, backprop, update),
+its layer, the quantities it reads, and one :class:`Cell` per entry. A cell knows how to compute
+its entry from other cells in any arithmetic (see ``exgen.engine.arithmetic``) and which cells
+it reads (recorded, not declared, so the two cannot disagree). The graph holds structure, not
+text: ``exgen.notation`` writes each step's formula from its kind and layer.
 
 The graph depends only on the network's shape (the :class:`Architecture`), never on values, so
 it is built once per shape and then evaluated: exactly (the solution), in float64 over numpy
@@ -22,21 +24,48 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.arithmetic import ScalarFloatArithmetic
 from exgen.engine.losses import LOSSES
-from exgen.notation.names import tex_name, text_name
 
 STAGES = ("given", "forward", "loss", "backprop", "update")
-LEARNING_RATE = ("learning_rate",)
-LOSS = ("loss",)
+#: Cell keys of the two scalars.
+LEARNING_RATE = (names.LEARNING_RATE,)
+LOSS = (names.LOSS,)
+
+
+class Kind:
+    """What a quantity is (``Quantity.kind``): formulas, misconceptions and screening ask this
+    instead of taking names apart."""
+
+    # givens
+    INPUT, TARGET, WEIGHTS, BIAS, LEARNING_RATE = "input", "target", "weights", "bias", "learning_rate"
+    # steps
+    PRE_ACTIVATION = "pre_activation"  # z{l} = W{l} a{l-1} + b{l}
+    ACTIVATION = "activation"  # a{l} (yhat) = f(z{l})
+    LOSS = "loss"
+    LOSS_GRADIENT = "loss_gradient"  # dL/dyhat
+    DELTA = "delta"  # dL/dz{l}
+    WEIGHT_GRADIENT = "weight_gradient"  # dL/dW{l}
+    BIAS_GRADIENT = "bias_gradient"  # dL/db{l}
+    ACTIVATION_GRADIENT = "activation_gradient"  # dL/da{l} for l < L (its layer is l)
+    UPDATE = "update"  # W{l}_new, b{l}_new
+
+
+#: The stage of each kind of step.
+STAGE_OF = {
+    Kind.PRE_ACTIVATION: "forward", Kind.ACTIVATION: "forward", Kind.LOSS: "loss",
+    Kind.LOSS_GRADIENT: "backprop", Kind.DELTA: "backprop", Kind.WEIGHT_GRADIENT: "backprop",
+    Kind.BIAS_GRADIENT: "backprop", Kind.ACTIVATION_GRADIENT: "backprop", Kind.UPDATE: "update",
+}
 
 
 @dataclass(frozen=True)
 class LayerShape:
     size: int
     activation: str
-    negative_slope: object = None  # exact slope, leaky_relu only
+    negative_slope: object = None  # exact slope of an activation that takes one (leaky_relu)
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,10 @@ class Architecture:
     def output_size(self) -> int:
         return self.layers[-1].size
 
+    def fan_in(self, l: int) -> int:
+        """How many values layer l reads: the input size, or the units of layer l − 1."""
+        return self.input_size if l == 1 else self.layers[l - 2].size
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -68,6 +101,7 @@ class Quantity:
     shape: tuple[int, ...]
     per_sample: bool
     layer: int | None = None
+    kind: str = ""  # a Kind
 
     def keys(self):
         for index in itertools.product(*(range(n) for n in self.shape)):
@@ -84,8 +118,6 @@ class Cell:
 @dataclass
 class Step:
     quantity: Quantity
-    formula: str  # plain text, e.g. "z1 = W1 · x + b1"
-    formula_latex: str
     cells: list[Cell] = field(default_factory=list)
 
     @property
@@ -95,6 +127,14 @@ class Step:
     @property
     def stage(self) -> str:
         return self.quantity.stage
+
+    @property
+    def kind(self) -> str:
+        return self.quantity.kind
+
+    @property
+    def layer(self) -> int | None:
+        return self.quantity.layer
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -212,31 +252,24 @@ class _Builder:
         self.L = arch.depth
         self.steps: list[Step] = []
 
-    # names of the activations feeding layer l and produced by layer l
-    def _below(self, l: int) -> str:
-        return "x" if l == 1 else f"a{l - 1}"
-
-    def _out(self, l: int) -> str:
-        return "yhat" if l == self.L else f"a{l}"
-
     def _size(self, l: int) -> int:
         return self.arch.input_size if l == 0 else self.arch.layers[l - 1].size
 
-    def _step(self, name, stage, shape, per_sample, formula, latex, make, layer=None):
-        quantity = Quantity(name, stage, shape, per_sample, layer)
-        step = Step(quantity, formula, latex)
+    def _step(self, name, kind, shape, per_sample, make, layer=None):
+        quantity = Quantity(name, STAGE_OF[kind], shape, per_sample, layer, kind)
+        step = Step(quantity)
         for key in quantity.keys():
             step.cells.append(_record_inputs(Cell(key, make(*key[1:]))))
         self.steps.append(step)
 
     def givens(self) -> list[Quantity]:
         a = self.arch
-        out = [Quantity("x", "given", (self.B, a.input_size), True)]
+        out = [Quantity(names.INPUT, "given", (self.B, a.input_size), True, None, Kind.INPUT)]
         for l in range(1, self.L + 1):
-            out.append(Quantity(f"W{l}", "given", (self._size(l), self._size(l - 1)), False, l))
-            out.append(Quantity(f"b{l}", "given", (self._size(l),), False, l))
-        out.append(Quantity("y", "given", (self.B, a.output_size), True))
-        out.append(Quantity("learning_rate", "given", (), False))
+            out.append(Quantity(names.weights(l), "given", (self._size(l), self._size(l - 1)), False, l, Kind.WEIGHTS))
+            out.append(Quantity(names.bias(l), "given", (self._size(l),), False, l, Kind.BIAS))
+        out.append(Quantity(names.TARGET, "given", (self.B, a.output_size), True, None, Kind.TARGET))
+        out.append(Quantity(names.LEARNING_RATE, "given", (), False, None, Kind.LEARNING_RATE))
         return out
 
     def graph(self) -> StepGraph:
@@ -252,82 +285,58 @@ class _Builder:
 
     # -- forward pass ------------------------------------------------------------------------
     def forward(self, l: int):
-        B, W, b, z, below, out = self.B, f"W{l}", f"b{l}", f"z{l}", self._below(l), self._out(l)
+        B, W, b, z = self.B, names.weights(l), names.bias(l), names.pre_activation(l)
+        below, out = names.layer_input(l), names.layer_output(l, self.L)
         n_in, size = self._size(l - 1), self._size(l)
         layer = self.arch.layers[l - 1]
         act = ACTIVATIONS[layer.activation]
         slope = layer.negative_slope
-        batch = "[s]" if self.arch.batch_size else ""
 
         def make_z(s, j):
             # keys built once per shape, not on every evaluation
             pairs, bias = [((W, j, i), (below, s, i)) for i in range(n_in)], (b, j)
             return lambda v, A: A.sum([v[w] * v[a] for w, a in pairs] + [v[bias]])
 
-        self._step(
-            z, "forward", (B, size), True,
-            f"{z}{batch} = {W} · {_txt(below)}{batch} + {b}",
-            rf"{_tex(z)} = {_tex(W)}\,{_tex(below)} + {_tex(b)}",
-            make_z, l,
-        )
+        self._step(z, Kind.PRE_ACTIVATION, (B, size), True, make_z, l)
 
         def make_a(s, j):
             return lambda v, A: act.value(A, lambda k: v[z, s, k], j, size, slope)
 
-        label = {"identity": "", "relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "σ",
-                 "tanh": "tanh", "softmax": "softmax"}[act.name]
-        self._step(
-            out, "forward", (B, size), True,
-            f"{_txt(out)}{batch} = {label}({z}{batch})" if label else f"{_txt(out)}{batch} = {z}{batch}",
-            rf"{_tex(out)} = {_tex_act(act.name)}({_tex(z)})" if label else rf"{_tex(out)} = {_tex(z)}",
-            make_a, l,
-        )
+        self._step(out, Kind.ACTIVATION, (B, size), True, make_a, l)
 
     # -- loss ----------------------------------------------------------------------------------
     def loss(self):
         B, K, loss = self.B, self.arch.output_size, LOSSES[self.arch.loss]
+        y, yhat = names.TARGET, names.OUTPUT
 
         def sample_loss(v, A, s):
-            return loss.sample_loss(A, lambda k: v["y", s, k], lambda k: v["yhat", s, k], K)
+            return loss.sample_loss(A, lambda k: v[y, s, k], lambda k: v[yhat, s, k], K)
 
         def make_loss():
             if B == 1:
                 return lambda v, A: sample_loss(v, A, 0)
             return lambda v, A: A.const(1, B) * A.sum([sample_loss(v, A, s) for s in range(B)])
 
-        rhs, rhs_tex = (loss.definition.partition(" = ")[2], loss.definition_latex.partition(" = ")[2])
-        self._step(
-            "loss", "loss", (), False,
-            f"L = (1/{B}) Σ_s ℓ_s,  ℓ_s = {rhs}" if B > 1 else loss.definition,
-            rf"L = \frac{{1}}{{{B}}} \sum_s \ell_s, \quad \ell_s = {rhs_tex}" if B > 1
-            else loss.definition_latex,
-            make_loss,
-        )
+        self._step(names.LOSS, Kind.LOSS, (), False, make_loss)
 
         def make_grad(s, k):
             def compute(v, A):
-                g = loss.gradient(A, lambda i: v["y", s, i], lambda i: v["yhat", s, i], k, K)
+                g = loss.gradient(A, lambda i: v[y, s, i], lambda i: v[yhat, s, i], k, K)
                 return A.const(1, B) * g if B > 1 else g
 
             return compute
 
-        lhs, _, rhs = loss.gradient_text.partition(" = ")
-        lhs_tex, _, rhs_tex = loss.gradient_latex.partition(" = ")
-        self._step(
-            "dL/dyhat", "backprop", (B, K), True,
-            f"{lhs} = (1/{B}) · ({rhs})   for each sample" if B > 1 else loss.gradient_text,
-            rf"{lhs_tex} = \frac{{1}}{{{B}}} \left( {rhs_tex} \right)" if B > 1 else loss.gradient_latex,
-            make_grad,
-        )
+        self._step(names.gradient(yhat), Kind.LOSS_GRADIENT, (B, K), True, make_grad)
 
     # -- backpropagation -----------------------------------------------------------------------
     def backprop(self, l: int):
-        B, W, z, below, out = self.B, f"W{l}", f"z{l}", self._below(l), self._out(l)
+        B, W, z = self.B, names.weights(l), names.pre_activation(l)
+        below, out = names.layer_input(l), names.layer_output(l, self.L)
         n_in, size = self._size(l - 1), self._size(l)
         layer = self.arch.layers[l - 1]
         act, slope = ACTIVATIONS[layer.activation], layer.negative_slope
-        g_name = "dL/dyhat" if l == self.L else f"dL/da{l}"
-        dz, dW, db = f"dL/dz{l}", f"dL/dW{l}", f"dL/db{l}"
+        g_name = names.output_gradient(l, self.L)
+        dz, dW, db = names.gradient(z), names.gradient(W), names.gradient(names.bias(l))
 
         def make_dz(s, j):
             return lambda v, A: act.delta(
@@ -338,14 +347,7 @@ class _Builder:
                 j, size, slope,
             )
 
-        if act.name == "softmax":
-            text = f"{_txt(dz)}_j = {_txt(out)}_j ({_txt(g_name)}_j − Σ_k {_txt(out)}_k · {_txt(g_name)}_k)"
-        elif act.name == "identity":
-            text = f"{_txt(dz)} = {_txt(g_name)}"
-        else:
-            text = f"{_txt(dz)} = {_txt(g_name)} ⊙ {_derivative_text(act.name, _txt(out), z)}"
-        self._step(dz, "backprop", (B, size), True, text, _tex_delta(act.name, dz, g_name, out, z),
-                   make_dz, l)
+        self._step(dz, Kind.DELTA, (B, size), True, make_dz, l)
 
         def make_dW(j, i):
             if B == 1:
@@ -353,77 +355,32 @@ class _Builder:
             pairs = [((dz, s, j), (below, s, i)) for s in range(B)]
             return lambda v, A: A.sum([v[d] * v[a] for d, a in pairs])
 
-        total = "Σ_s " if B > 1 else ""
-        total_tex = r"\sum_s " if B > 1 else ""
-        self._step(dW, "backprop", (size, n_in), False,
-                   f"{_txt(dW)} = {total}{_txt(dz)} · {_txt(below)}ᵀ",
-                   rf"{_tex(dW)} = {total_tex}{_tex(dz)}\,{{{_tex(below)}}}^{{\top}}",
-                   make_dW, l)
+        self._step(dW, Kind.WEIGHT_GRADIENT, (size, n_in), False, make_dW, l)
 
         def make_db(j):
             if B == 1:
                 return lambda v, A: v[dz, 0, j]
             return lambda v, A: A.sum([v[dz, s, j] for s in range(B)])
 
-        self._step(db, "backprop", (size,), False, f"{_txt(db)} = {total}{_txt(dz)}",
-                   rf"{_tex(db)} = {total_tex}{_tex(dz)}", make_db, l)
+        self._step(db, Kind.BIAS_GRADIENT, (size,), False, make_db, l)
 
         if l > 1:
-            da = f"dL/da{l - 1}"
+            da = names.gradient(below)
 
             def make_da(s, i):
                 pairs = [((W, j, i), (dz, s, j)) for j in range(size)]
                 return lambda v, A: A.sum([v[w] * v[d] for w, d in pairs])
 
-            self._step(da, "backprop", (B, n_in), True, f"{_txt(da)} = {W}ᵀ · {_txt(dz)}",
-                       rf"{_tex(da)} = {{{_tex(W)}}}^{{\top}} {_tex(dz)}", make_da, l - 1)
+            self._step(da, Kind.ACTIVATION_GRADIENT, (B, n_in), True, make_da, l - 1)
 
     # -- gradient-descent step -----------------------------------------------------------------
     def update(self, l: int):
-        for param, shape in ((f"W{l}", (self._size(l), self._size(l - 1))), (f"b{l}", (self._size(l),))):
-            grad = f"dL/d{param}"
+        shapes = ((names.weights(l), (self._size(l), self._size(l - 1))), (names.bias(l), (self._size(l),)))
+        for param, shape in shapes:
+            grad = names.gradient(param)
 
             def make(*index, param=param, grad=grad):
                 old, gradient = (param, *index), (grad, *index)
                 return lambda v, A: A.sub(v[old], v[LEARNING_RATE] * v[gradient])
 
-            self._step(f"{param}_new", "update", shape, False,
-                       f"{param}_new = {param} − η · {_txt(grad)}",
-                       rf"{_tex(param + '_new')} = {_tex(param)} - \eta\,{_tex(grad)}",
-                       make, l)
-
-
-def _derivative_text(activation: str, out: str, z: str) -> str:
-    return {
-        "relu": f"ReLU'({z})",
-        "leaky_relu": f"f'({z})",
-        "sigmoid": f"{out} ⊙ (1 − {out})",
-        "tanh": f"(1 − {out}²)",
-    }[activation]
-
-
-_txt = text_name
-
-
-def _tex(name: str) -> str:
-    return tex_name(name)
-
-
-def _tex_act(activation: str) -> str:
-    return {"identity": "", "relu": r"\operatorname{ReLU}", "leaky_relu": r"f",
-            "sigmoid": r"\sigma", "tanh": r"\tanh", "softmax": r"\operatorname{softmax}"}[activation]
-
-
-def _tex_delta(activation, dz, g, out, z) -> str:
-    lhs, tg, to, tz = _tex(dz), _tex(g), _tex(out), _tex(z)
-    if activation == "identity":
-        return f"{lhs} = {tg}"
-    if activation == "softmax":
-        return rf"{lhs}_j = {to}_j \left( {tg}_j - \sum_k {to}_k {tg}_k \right)"
-    local = {
-        "relu": rf"\operatorname{{ReLU}}'({tz})",
-        "leaky_relu": rf"f'({tz})",
-        "sigmoid": rf"{to} \odot (1 - {to})",
-        "tanh": rf"(1 - ({to})^{{2}})",
-    }[activation]
-    return rf"{lhs} = {tg} \odot {local}"
+            self._step(names.updated(param), Kind.UPDATE, shape, False, make, l)

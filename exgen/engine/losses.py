@@ -1,4 +1,6 @@
-"""Loss functions: the per-sample loss and its gradient with respect to ŷ, in one place.
+"""Loss functions, each defined in one place: the per-sample loss beside its gradient with
+respect to ŷ, the texts people read, the predictions and targets it accepts, and which of the
+grader's misconceptions apply to it (``slips``).
 
 ``y`` and ``yhat`` are accessors ``k -> value`` for one sample; ``size`` is K, the number of
 outputs. The batch mean is taken by the step graph, not here.
@@ -7,6 +9,8 @@ outputs. The batch mean is taken by the step graph, not here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from exgen.engine.intervals import Interval
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,14 @@ class Loss:
     gradient_text: str
     definition_latex: str
     gradient_latex: str
+    #: The predictions ŷ it is defined for (a logarithm's domain); None: any.
+    predictions: Interval | None = None
+    #: Each target entry must lie here; None: any.
+    targets: Interval | None = None
+    #: Targets are one-hot rows: a generated variant draws the true class, not K values.
+    one_hot_targets: bool = False
+    #: The misconceptions (``exgen.grading.misconceptions``) open to a student with this loss.
+    slips: frozenset = frozenset()
 
     def sample_loss(self, A, y, yhat, size):
         raise NotImplementedError
@@ -26,7 +38,14 @@ class Loss:
 
     def target_problem(self, row) -> str | None:
         """Why a target row (exact values) is not allowed for this loss, or None."""
+        if self.targets is not None:
+            for k, value in enumerate(row, 1):
+                if not self.targets.contains(value):
+                    return f"{self.targets_text()}, entry {k} is {value}"
         return None
+
+    def targets_text(self) -> str:
+        return f"{self.name} needs targets {self.targets.describe()}"
 
 
 def _squares(A, y, yhat, size):
@@ -69,12 +88,6 @@ class BinaryCrossEntropy(Loss):
     def gradient(self, A, y, yhat, k, size):
         return A.sub(yhat(k), y(k)) / (yhat(k) * A.sub(1, yhat(k)))
 
-    def target_problem(self, row):
-        for k, value in enumerate(row, 1):
-            if not 0 <= value <= 1:
-                return f"binary_cross_entropy needs targets between 0 and 1, entry {k} is {value}"
-        return None
-
 
 class CrossEntropy(Loss):
     def sample_loss(self, A, y, yhat, size):
@@ -91,6 +104,10 @@ class CrossEntropy(Loss):
         return None
 
 
+#: The factor-2 slips of (half) squared error: 2(ŷ − y) written for ŷ − y, or the reverse.
+SQUARED_SLIPS = frozenset({"squared_error_factor_2"})
+
+#: Every loss a spec or a family may name, in the order messages list them.
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
@@ -101,6 +118,7 @@ LOSSES: dict[str, Loss] = {
             "∂L/∂ŷ_k = 2(ŷ_k − y_k)",
             r"L = \sum_k (y_k - \hat{y}_k)^2",
             r"\frac{\partial L}{\partial \hat{y}_k} = 2(\hat{y}_k - y_k)",
+            slips=SQUARED_SLIPS,
         ),
         HalfSquaredError(
             "half_squared_error",
@@ -109,6 +127,7 @@ LOSSES: dict[str, Loss] = {
             "∂L/∂ŷ_k = ŷ_k − y_k",
             r"L = \frac{1}{2} \sum_k (y_k - \hat{y}_k)^2",
             r"\frac{\partial L}{\partial \hat{y}_k} = \hat{y}_k - y_k",
+            slips=SQUARED_SLIPS,
         ),
         MeanSquaredError(
             "mean_squared_error",
@@ -117,6 +136,7 @@ LOSSES: dict[str, Loss] = {
             "∂L/∂ŷ_k = (2/K)(ŷ_k − y_k)",
             r"L = \frac{1}{K} \sum_k (y_k - \hat{y}_k)^2",
             r"\frac{\partial L}{\partial \hat{y}_k} = \frac{2}{K}(\hat{y}_k - y_k)",
+            slips=SQUARED_SLIPS,
         ),
         BinaryCrossEntropy(
             "binary_cross_entropy",
@@ -125,6 +145,8 @@ LOSSES: dict[str, Loss] = {
             "∂L/∂ŷ_k = (ŷ_k − y_k) / (ŷ_k(1 − ŷ_k))",
             r"L = -\sum_k \left[ y_k \ln \hat{y}_k + (1 - y_k) \ln(1 - \hat{y}_k) \right]",
             r"\frac{\partial L}{\partial \hat{y}_k} = \frac{\hat{y}_k - y_k}{\hat{y}_k (1 - \hat{y}_k)}",
+            predictions=Interval(0, 1),
+            targets=Interval(0, 1, closed=True),
         ),
         CrossEntropy(
             "cross_entropy",
@@ -133,6 +155,8 @@ LOSSES: dict[str, Loss] = {
             "∂L/∂ŷ_k = −y_k / ŷ_k",
             r"L = -\sum_k y_k \ln \hat{y}_k",
             r"\frac{\partial L}{\partial \hat{y}_k} = -\frac{y_k}{\hat{y}_k}",
+            predictions=Interval(0, None),
+            one_hot_targets=True,
         ),
     )
 }

@@ -2,8 +2,8 @@
 
 Values are ``gmpy2.mpq`` (exact rationals) wherever they are rational and ``gmpy2.mpfr`` at a
 working precision once a transcendental function (exp, log, tanh) has been applied. This module
-turns literals into exact rationals and exact values into the strings and floats the outside
-world sees; it knows nothing about networks.
+turns literals into exact rationals and exact values into the strings the outside world sees
+(``float()`` gives the correctly rounded double of either); it knows nothing about networks.
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ def terminates(q: mpq) -> bool:
     d = gmpy2.remove(d, 2)[0]
     d = gmpy2.remove(d, 5)[0]
     return d == 1
-
-
-def to_float(value) -> float:
-    """The correctly rounded double (gmpy2 converts mpq and mpfr with round-to-nearest)."""
-    return float(value)
 
 
 def _decimal_text(negative: bool, digits: str, exponent: int) -> str:
@@ -121,8 +116,3 @@ def _scientific(d: Decimal) -> str:
 def exact_string(value) -> str:
     """The ``exact`` form of design §2: exact if a terminating decimal, else 40 digits."""
     return exact_text(value)[0]
-
-
-def decimal(value) -> Decimal:
-    """The value as a Decimal (exact for terminating rationals, else 40 digits)."""
-    return Decimal(exact_string(value))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from exgen.engine import names
 from exgen.engine.arithmetic import START_PRECISION, DomainError, ExactArithmetic, PrecisionLost
-from exgen.engine.graph import StepGraph, build_graph, map_nested
+from exgen.engine.graph import Kind, StepGraph, build_graph, map_nested
+from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string, exact_text
 from exgen.engine.spec import Spec
 
@@ -31,9 +33,6 @@ class Solution:
 
     def nested(self, name: str, convert=lambda v: v):
         return self.graph.nested(name, self.values, convert)
-
-    def value(self, key: tuple):
-        return self.values[key]
 
     def items(self, names=None):
         """(item name, cell key) of the computed cells, in the order the work is done."""
@@ -57,22 +56,18 @@ class Solution:
     def exact_text(self, key: tuple) -> str:
         return self.exact_form(key)[0]
 
-    def to_json(self, steps: bool = True) -> dict:
-        """The JSON of design §2: ``values``, ``exact``, ``steps``."""
+    def to_json(self) -> dict:
+        """``values`` and ``exact`` of design §2 (``exgen.notation.worked.solution_json`` adds
+        the worked ``steps``)."""
         values, exact = {}, {}
         layout, current = self.graph.layout, self.values
         for name in self.output_names():
             values[name] = map_nested(layout(name), lambda key: float(current[key]))
             exact[name] = map_nested(layout(name), self.exact_text)
-            if name == "yhat":  # a{L} is another name of the output
-                alias = f"a{self.graph.architecture.depth}"
+            if name == names.OUTPUT:  # a{L} is another name of the output
+                alias = names.activation(self.graph.architecture.depth)
                 values[alias], exact[alias] = values[name], exact[name]
-        out = {"values": values, "exact": exact}
-        if steps:
-            from exgen.notation.worked import steps_json
-
-            out["steps"] = steps_json(self, exact)
-        return out
+        return {"values": values, "exact": exact}
 
 
 def solve(spec: Spec) -> Solution:
@@ -100,19 +95,18 @@ def _evaluate(graph: StepGraph, values: dict, arithmetic) -> None:
         try:
             values[cell.key] = cell.compute(values, arithmetic)
         except (DomainError, ZeroDivisionError) as e:
-            name = cell.key[0]
-            reason = _domain_reason(graph, name, values, cell)
+            reason = _domain_reason(graph, values, cell)
             raise SolveError(f"cannot compute {graph.item(cell.key)}: {reason or e}") from None
 
 
-def _domain_reason(graph: StepGraph, name: str, values: dict, cell) -> str | None:
+def _domain_reason(graph: StepGraph, values: dict, cell) -> str | None:
     """Say which prediction left the loss's domain, in the terms of the spec."""
-    loss = graph.architecture.loss
-    if name in ("loss", "dL/dyhat") and loss in ("binary_cross_entropy", "cross_entropy"):
-        bad = [k for k in cell.inputs if k[0] == "yhat"]
+    loss = LOSSES[graph.architecture.loss]
+    kind = graph.quantities[cell.key[0]].kind
+    if kind in (Kind.LOSS, Kind.LOSS_GRADIENT) and loss.predictions is not None:
+        bad = [k for k in cell.inputs if k[0] == names.OUTPUT]
         shown = ", ".join(f"{graph.item(k)} = {exact_string(values[k])}" for k in bad)
-        need = "strictly between 0 and 1" if loss == "binary_cross_entropy" else "positive"
-        return f"{loss} needs every prediction ŷ {need}, but {shown}"
+        return f"{loss.name} needs every prediction ŷ {loss.predictions.describe()}, but {shown}"
     return None
 
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from gmpy2 import mpq
 
-from exgen.engine.activations import ACTIVATIONS
+from exgen.engine import names
+from exgen.engine.activations import ACTIVATIONS, DEFAULT_NEGATIVE_SLOPE
 from exgen.engine.graph import LEARNING_RATE, Architecture, LayerShape
 from exgen.engine.losses import LOSSES
 
@@ -24,7 +25,6 @@ LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")
 #: A spec literal has at most this many significant digits, so that it survives a round trip
 #: through a JSON/TOML float (DBL_DIG = 15) and variants can be stored as plain numbers.
 MAX_DIGITS = 15
-DEFAULT_NEGATIVE_SLOPE = mpq(1, 100)
 
 
 class SpecError(ValueError):
@@ -54,11 +54,11 @@ class Spec:
         values: dict = {LEARNING_RATE: self.learning_rate}
         for s, (row_x, row_y) in enumerate(zip(self.inputs, self.targets)):
             for i, v in enumerate(row_x):
-                values["x", s, i] = v
+                values[names.INPUT, s, i] = v
             for k, v in enumerate(row_y):
-                values["y", s, k] = v
+                values[names.TARGET, s, k] = v
         for l, (W, b) in enumerate(zip(self.weights, self.biases), 1):
-            name_w, name_b = f"W{l}", f"b{l}"
+            name_w, name_b = names.weights(l), names.bias(l)
             for j, row in enumerate(W):
                 values[name_b, j] = b[j]
                 for i, v in enumerate(row):
@@ -84,7 +84,7 @@ class Spec:
         }
         for shape, W, b in zip(arch.layers, self.weights, self.biases):
             layer = {"weights": [vec(r) for r in W], "bias": vec(b), "activation": shape.activation}
-            if shape.activation == "leaky_relu":
+            if shape.negative_slope is not None:
                 layer["negative_slope"] = num(shape.negative_slope)
             out["layers"].append(layer)
         return out
@@ -264,17 +264,19 @@ def parse_spec(doc) -> Spec:
                 f"unknown activation '{shown}'{_did_you_mean(str(activation), ACTIVATIONS)}; "
                 f"known: {', '.join(ACTIVATIONS)}",
             )
-        if activation == "softmax" and l != len(raw_layers):
-            raise SpecError(f"{where}.activation", "softmax is only allowed in the output layer")
+        act = ACTIVATIONS[activation]
+        if not act.elementwise and l != len(raw_layers):
+            raise SpecError(f"{where}.activation", f"{activation} is only allowed in the output layer")
         slope = None
-        if activation == "leaky_relu":
+        if act.takes_slope:
             slope = DEFAULT_NEGATIVE_SLOPE
             if "negative_slope" in layer:
                 slope = _number(layer["negative_slope"], f"{where}.negative_slope")
                 if slope < 0:
                     raise SpecError(f"{where}.negative_slope", "must not be negative")
         elif "negative_slope" in layer:
-            raise SpecError(f"{where}.negative_slope", "only applies to a leaky_relu layer")
+            takers = " or ".join(a.name for a in ACTIVATIONS.values() if a.takes_slope)
+            raise SpecError(f"{where}.negative_slope", f"only applies to a {takers} layer")
         shapes.append(LayerShape(len(W), activation, slope))
         weights.append(W)
         biases.append(b)
@@ -288,8 +290,9 @@ def parse_spec(doc) -> Spec:
         problem = LOSSES[loss].target_problem(row)
         if problem:
             raise SpecError(field, problem)
-    if shapes[-1].activation == "softmax" and K == 1:
-        raise SpecError(f"layers[{len(shapes)}].activation", "softmax over a single unit is always 1")
+    if not ACTIVATIONS[shapes[-1].activation].elementwise and K == 1:
+        raise SpecError(f"layers[{len(shapes)}].activation",
+                        f"{shapes[-1].activation} over a single unit is always 1")
 
     arch = Architecture(len(inputs[0]), tuple(shapes), loss, len(inputs) if batched else None)
     return Spec(arch, inputs, targets, tuple(weights), tuple(biases), learning_rate)

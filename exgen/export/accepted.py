@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 
-from exgen.export.quiz import Blank, Instructions
+from exgen.export.quiz import Blank
+from exgen.instructions import Instructions
 
 MAX_PER_BLANK = 250
 MAX_PER_QUESTION = 10_000

@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
-from exgen.export.ids import content_id
-from exgen.export.quiz import Blank, Question, Quiz
 from exgen.engine.graph import build_graph
 from exgen.engine.losses import LOSSES
-from exgen.notation.names import text_name
 from exgen.engine.numbers import exact_string
-from exgen.notation.worked import STAGE_TITLES, worked_lines
+from exgen.export.ids import content_id
+from exgen.export.quiz import Blank, Question, Quiz
+from exgen.notation.formulas import step_formula
+from exgen.notation.names import text_name
+from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.math import ITALIC, InlineNotation, name_text
 
 MINUS = "\u2212"
@@ -115,7 +117,8 @@ def given_table(question: Question, dialect: Dialect):
         return _array(dialect, graph.nested(name, values, number))
 
     batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
-    rows = [(f"Input {name_text('x')}{batch}", show("x")), (f"Target {name_text('y')}", show("y"))]
+    rows = [(f"Input {name_text(names.INPUT)}{batch}", show(names.INPUT)),
+            (f"Target {name_text(names.TARGET)}", show(names.TARGET))]
     for l, layer in enumerate(arch.layers, 1):
         act = ACTIVATIONS[layer.activation]
         role = "output layer" if l == arch.depth else "hidden layer"
@@ -124,12 +127,13 @@ def given_table(question: Question, dialect: Dialect):
         if layer.negative_slope is not None:
             definition += f", s = {number(layer.negative_slope)}"
         rows.append((f"Layer {l} ({role}, {units}): activation", f"{act.label}: {definition}"))
-        rows.append((f"Weights {name_text(f'W{l}')} (row j: weights into unit j)", show(f"W{l}")))
-        rows.append((f"Bias {name_text(f'b{l}')}", show(f"b{l}")))
+        W, b = names.weights(l), names.bias(l)
+        rows.append((f"Weights {name_text(W)} (row j: weights into unit j)", show(W)))
+        rows.append((f"Bias {name_text(b)}", show(b)))
     loss = LOSSES[arch.loss]
     averaged = ", averaged over the batch" if arch.batch_size else ""
     rows.append(("Loss", f"{loss.label}: {loss.definition}{averaged}"))
-    rows.append((f"Learning rate {name_text('learning_rate')}", show("learning_rate")))
+    rows.append((f"Learning rate {name_text(names.LEARNING_RATE)}", show(names.LEARNING_RATE)))
     body = [E.tr(E.th(head, **_style(dialect, "text-align:left;padding:2px 8px 2px 0;font-weight:normal")),
                  E.td(cell)) for head, cell in rows]
     return E.table(E.tbody(*body), **{"class": "exgen-given"})
@@ -173,9 +177,9 @@ def _pdf_names(graph) -> tuple:
     """(pattern, mapping): every quantity's plain name in a step's formula (``∂L/∂W1``, ``ŷ``)
     and its name as the PDF prints it (``∂𝐿/∂𝑊⁽¹⁾``, ``𝑦̂``); longest names first."""
     mapping = {text_name(q): name_text(q) for q in graph.quantities}
-    names = sorted(mapping, key=len, reverse=True)
+    ordered = sorted(mapping, key=len, reverse=True)
     # a name stands alone, or carries a plain subscript (ŷ_k), a transpose (a1ᵀ) or a square
-    pattern = re.compile(r"(?<![A-Za-z0-9∂/])(" + "|".join(re.escape(n) for n in names) + r")(?![A-Za-z0-9])")
+    pattern = re.compile(r"(?<![A-Za-z0-9∂/])(" + "|".join(re.escape(n) for n in ordered) + r")(?![A-Za-z0-9])")
     return pattern, mapping
 
 
@@ -196,14 +200,8 @@ def solution_lines(question: Question) -> list[tuple[str, list[tuple[str, list[s
     stages: dict[str, list] = {}
     for lines in worked_lines(solution, PLAIN_INLINE):
         step = lines.step
-        notes = []
-        if step.quantity.layer is not None:
-            act = ACTIVATIONS[arch.layers[step.quantity.layer - 1].activation]
-            if act.name != "identity":
-                if step.stage == "forward" and not step.name.startswith("z"):
-                    notes.append(f"with {act.definition}")
-                elif step.stage == "backprop" and step.name.startswith("dL/dz"):
-                    notes.append(f"with {act.derivative}")
+        rule = activation_rule(step, arch)  # the one the key writes under the step's formula
+        notes = [f"with {rule[0]}"] if rule is not None else []
         entries = []
         for e in lines.entries:
             shown = e.substitution if e.substitution != e.result else e.formula
@@ -211,7 +209,8 @@ def solution_lines(question: Question) -> list[tuple[str, list[tuple[str, list[s
             text = (f"{pdf_label(e.item)} = {shown} {sign} {e.result}" if shown != e.result
                     else f"{pdf_label(e.item)} {sign} {e.result}")
             entries.append((text, e.item in asked))
-        stages.setdefault(step.stage, []).append((pdf_formula(solution.graph, step.formula), notes, entries))
+        rule = step_formula(solution.graph, step).text
+        stages.setdefault(step.stage, []).append((pdf_formula(solution.graph, rule), notes, entries))
     return [(STAGE_TITLES[stage], steps) for stage, steps in stages.items()]
 
 

@@ -11,29 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from exgen.variants.assignment import INSTRUCTION_DEFAULTS
-from exgen.export.ids import content_id, digest
+from exgen.engine import names
 from exgen.engine.graph import StepGraph, build_graph
-from exgen.storage.records import AssignmentRecord, VariantRecord
 from exgen.engine.spec import Spec
+from exgen.export.ids import content_id, digest
 from exgen.grading.tolerance import tolerance
-
-
-@dataclass(frozen=True)
-class Instructions:
-    """How the worksheet asks answers to be rounded (the assignment's ``[instructions]``)."""
-
-    significant_figures: int = INSTRUCTION_DEFAULTS["significant_figures"]
-    parameter_decimals: int = INSTRUCTION_DEFAULTS["parameter_decimals"]
-
-    @classmethod
-    def of(cls, definition: dict) -> Instructions:
-        given = definition.get("instructions") or {}
-        return cls(**{k: int(given.get(k, v)) for k, v in INSTRUCTION_DEFAULTS.items()})
-
-    def as_dict(self) -> dict:
-        return {"significant_figures": self.significant_figures,
-                "parameter_decimals": self.parameter_decimals}
+from exgen.instructions import Instructions
+from exgen.storage.records import AssignmentRecord, VariantRecord
 
 
 @dataclass(frozen=True)
@@ -137,11 +121,10 @@ def _question(assignment: str, variant: VariantRecord, students: int, instructio
     for item in variant.asked:
         key = keys[item]
         value = float(variant.exact[item])
-        old = None
-        if graph.step_of[key[0]].stage == "update":  # W1_new[j,i] was W1[j,i] before the step
-            old = float(givens[(key[0].removesuffix("_new"), *key[1:])])
-        blanks.append(Blank(item, variant.exact[item], value,
-                            tolerance(value, old, **instructions.as_dict()), old))
+        old, before = None, names.before_update(key[0])
+        if before is not None:  # W1_new[j,i] was W1[j,i] before the step
+            old = float(givens[(before, *key[1:])])
+        blanks.append(Blank(item, variant.exact[item], value, tolerance(value, old, instructions), old))
     ident = content_id("V", assignment, variant.exercise, variant.spec_doc, variant.asked,
                        instructions.as_dict())
     return Question(ident, variant.exercise, variant.code, spec, tuple(blanks), students, variant.solution)

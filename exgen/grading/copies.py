@@ -38,7 +38,8 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from exgen.grading.feedback import typed_precision
-from exgen.grading.tolerance import RELATIVE, tolerance
+from exgen.grading.tolerance import relative_tolerance, tolerance
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 
 #: A value that fits more classmates' variants than this identifies nobody.
 MAX_FITS = 3
@@ -155,13 +156,13 @@ class ItemIndex:
     """The accepted intervals of one item over the whole class — around each student's exact
     value and around each student's own answer — for fast look-up."""
 
-    def __init__(self, instructions: dict):
+    def __init__(self, instructions: Instructions):
         self.instructions = instructions
         self.buckets: dict = defaultdict(list)  # (old or None, sign, log bucket) -> entries
         self.olds: list[float] = []  # distinct old values (updated parameters), sorted
         self.largest_update = 0.0
         self.checks = 0  # intervals tested (the cost), for tests and benchmarks
-        relative = max(RELATIVE, 10.0 ** (1 - int(instructions.get("significant_figures", 4))))
+        relative = relative_tolerance(instructions.significant_figures)
         # the tolerance is relative: a fit may lie in a neighbouring bucket
         self.reach = 1 + int(math.ceil(math.log1p(1.02 * relative) / _LOG_STEP))
 
@@ -204,11 +205,11 @@ class ItemIndex:
 
 
 def find_copies(variants: list[VariantValues], answers: dict[str, dict[str, Answer]],
-                instructions: dict | None = None, order: dict[str, int] | None = None) -> tuple[list[Flag], int]:
+                instructions: Instructions = DEFAULT_INSTRUCTIONS,
+                order: dict[str, int] | None = None) -> tuple[list[Flag], int]:
     """Flags for every student whose answers fit a classmate's variant or answers; and the
     number of intervals tested. ``answers``: student id -> item (with exercise prefix) -> the
     student's current answer; ``order``: item -> position in the sheet (for listing)."""
-    instructions = instructions or {}
     order = order or {}
     ids = sorted({v.student_id for v in variants})
     number = {sid: n for n, sid in enumerate(ids)}
@@ -247,7 +248,7 @@ def find_copies(variants: list[VariantValues], answers: dict[str, dict[str, Answ
             if not math.isfinite(value) or _trivial(value, mine):
                 continue
             exact, old = mine.exact[item], mine.old.get(item)
-            if abs(value - exact) <= tolerance(exact, old, **instructions):
+            if abs(value - exact) <= tolerance(exact, old, instructions):
                 continue  # right for the student's own variant: no evidence of anything
             fits = indexes[(exercise, item)].fits(value, _width(answer, mine, item, instructions), MAX_FITS + 1)
             others = {n: kinds for n, kinds in fits.items()
@@ -280,12 +281,12 @@ def find_copies(variants: list[VariantValues], answers: dict[str, dict[str, Answ
     return flags, checks
 
 
-def _width(answer: Answer, mine: VariantValues, item: str, instructions: dict) -> float:
+def _width(answer: Answer, mine: VariantValues, item: str, instructions: Instructions) -> float:
     """How far a value may lie from an answer and still be that number as written: half a unit
     of its last typed digit (0.0968: 0.00005) — far tighter than the grader's tolerance, so that
     in a large class a value points at one classmate, not at every variant within 1 %. Never
     wider than that tolerance."""
-    tol = tolerance(answer.value, mine.old.get(item), **instructions)
+    tol = tolerance(answer.value, mine.old.get(item), instructions)
     typed = typed_precision(answer.text)
     if typed is None:
         return tol
@@ -322,7 +323,7 @@ def flag_copies(session, assignment, results: dict, answers: dict | None = None)
                 .where(Submission.assignment_id == assignment.id, Submission.current.is_(True),
                        ItemResult.value.is_not(None))):
             answers[sid][item] = Answer(value, text or "", status == "incorrect" and not misconception)
-    instructions = (assignment.definition or {}).get("instructions") or {}
+    instructions = Instructions.of(assignment.definition)
     order = {}
     for student in results["students"].values():
         for n, item in enumerate(student["items"]):

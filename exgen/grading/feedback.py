@@ -12,6 +12,8 @@ import math
 import re
 
 from exgen.engine.graph import StepGraph
+from exgen.instructions import Instructions
+from exgen.notation.formulas import step_formula
 
 #: Names the grader itself gives a wrong answer (the misconceptions add theirs), with the label
 #: the teacher's report shows.
@@ -42,15 +44,15 @@ def typed_precision(text: str) -> tuple[int, int] | None:
 
 
 def rule(graph: StepGraph, key: tuple) -> str:
-    """The step's formula, in the notation of the worksheet: ``∂L/∂W1 = ∂L/∂z1 · xᵀ``."""
-    return graph.step_of[key[0]].formula
+    """The step's formula, in plain symbols: ``∂L/∂W1 = ∂L/∂z1 · xᵀ``."""
+    return step_formula(graph, graph.step_of[key[0]]).text
 
 
-def precision_asked(parameter: bool, instructions: dict) -> str:
+def precision_asked(parameter: bool, instructions: Instructions) -> str:
     if parameter:
-        n = int(instructions.get("parameter_decimals", 6))
+        n = instructions.parameter_decimals
         return f"{n} decimal{'s' if n != 1 else ''}"
-    n = int(instructions.get("significant_figures", 4))
+    n = instructions.significant_figures
     return f"{n} significant figure{'s' if n != 1 else ''}"
 
 
@@ -61,7 +63,8 @@ def _typed_label(parameter: bool, last: int, significant: int) -> str:
     return f"{significant} significant figure{'s' if significant != 1 else ''}"
 
 
-def rounding(text: str, value: float, targets, parameter: bool, instructions: dict) -> tuple[str, str] | None:
+def rounding(text: str, value: float, targets, parameter: bool,
+             instructions: Instructions) -> tuple[str, str] | None:
     """(name, feedback) when a wrong answer is one of ``targets`` (the expected value, what the
     student's own answers give) written with fewer digits than asked — rounded, or cut off."""
     typed = typed_precision(text)
@@ -71,9 +74,9 @@ def rounding(text: str, value: float, targets, parameter: bool, instructions: di
     if significant < 2:
         return None  # "1" or "0.3": too few digits to tell a rounded answer from a wrong one
     if parameter:
-        fewer = -last < int(instructions.get("parameter_decimals", 6))
+        fewer = -last < instructions.parameter_decimals
     else:
-        fewer = significant < int(instructions.get("significant_figures", 4))
+        fewer = significant < instructions.significant_figures
     if not fewer:
         return None
     unit = 10.0 ** last
@@ -135,7 +138,7 @@ def carried(item: str, label: str, shown_by: str) -> str:
 ROUNDING_DRIFT = "right: within rounding of what your own earlier answers give"
 
 
-def missing(graph: StepGraph, key: tuple, parameter: bool, instructions: dict) -> str:
+def missing(graph: StepGraph, key: tuple, parameter: bool, instructions: Instructions) -> str:
     return f"no answer: expected {rule(graph, key)}, to {precision_asked(parameter, instructions)}"
 
 

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
+from exgen.engine import names
 from exgen.engine.arithmetic import ScalarFloatArithmetic
+from exgen.engine.graph import StepGraph, build_graph
 from exgen.grading import feedback
 from exgen.grading.misconceptions import candidates
 from exgen.grading.reading import Reading, read_number
-from exgen.engine.graph import StepGraph, build_graph
 from exgen.grading.tolerance import tolerance
+from exgen.instructions import Instructions
 
 #: A misconception that matches within this share of the tolerance fits as well as any other.
 FIT = 0.1
@@ -93,14 +95,13 @@ class Marker:
         self.asked = [(item, key_of[item]) for item in asked]
         self.asked_keys = {key for _, key in self.asked}
         self.item_of = {key: item for item, key in self.asked}
-        instructions = instructions or {}
-        figures = int(instructions.get("significant_figures", 4))
-        decimals = int(instructions.get("parameter_decimals", 6))
-        self._tolerance_args = {"significant_figures": figures, "parameter_decimals": decimals}
-        self._instructions = dict(self._tolerance_args)
+        self.instructions = Instructions.from_mapping(instructions)
         # the value before the update, for updated parameters (their tolerance is on the update)
-        self.old = {cell.key: givens[(cell.key[0][:-4], *cell.key[1:])]
-                    for cell in graph.cells if cell.key[0].endswith("_new")}
+        self.old = {}
+        for cell in graph.cells:
+            before = names.before_update(cell.key[0])
+            if before is not None:
+                self.old[cell.key] = givens[(before, *cell.key[1:])]
         self.tolerance = {cell.key: self.tol(exact[cell.key], cell.key) for cell in graph.cells}
 
     @classmethod
@@ -113,7 +114,7 @@ class Marker:
         return cls(graph, givens, exact, variant.asked, instructions)
 
     def tol(self, expected: float, key: tuple) -> float:
-        return tolerance(expected, self.old.get(key), **self._tolerance_args)
+        return tolerance(expected, self.old.get(key), self.instructions)
 
     def close(self, value: float, target: float, key: tuple) -> bool:
         return abs(value - target) <= self.tol(target, key)
@@ -197,7 +198,7 @@ class Marker:
             return Verdict(item, "invalid", answers.get(item, ""), None, self.exact[key],
                            feedback=feedback.invalid(reading.problem))
         return Verdict(item, "missing", answers.get(item, "") or "", None, self.exact[key],
-                       feedback=feedback.missing(self.graph, key, key in self.old, self._instructions))
+                       feedback=feedback.missing(self.graph, key, key in self.old, self.instructions))
 
     def _with_exact_gaps(self, cell, answered) -> float | None:
         """The cell from the student's answers where they gave one, exact values elsewhere."""
@@ -235,7 +236,7 @@ class Marker:
         if best is None:
             # right but written with fewer digits than asked: say so, that is what to fix
             coarse = feedback.rounding(verdict.submitted, value, (self.exact[key], recomputed),
-                                       key in self.old, self._instructions)
+                                       key in self.old, self.instructions)
             if coarse is not None:
                 verdict.misconception, verdict.feedback = coarse
             return

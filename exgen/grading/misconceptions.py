@@ -4,8 +4,9 @@ Each misconception is a set of *variants*; a variant says, for a cell of the ste
 student with that misconception would compute it (or ``None`` where it does not apply). The
 grader evaluates the variant on the student's OWN values (their answers, and what those imply
 for the cells they did not write), so a wrong answer is explained in terms of the student's
-work, not of the answer key. Everything is keyed by the quantity names of design §2, so a new
-network shape needs no new code here.
+work, not of the answer key. Everything reads what a step is (its kind and layer, recorded in
+the step graph), so a new network shape needs no new code here; an activation or a loss says
+which misconceptions apply to it (its ``slips``).
 
 The list follows what teachers see most in hand-worked backprop: the activation's derivative
 left out, the update stepping the wrong way (or not at all, or without η), the factor 2 of
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable
 
-from exgen.engine.activations import ACTIVATIONS
-from exgen.engine.graph import LEARNING_RATE, Cell, StepGraph
+from exgen.engine import names
+from exgen.engine.activations import ACTIVATIONS, Activation
+from exgen.engine.graph import LEARNING_RATE, Cell, Kind, StepGraph
 from exgen.engine.losses import LOSSES
+from exgen.notation.formulas import step_formula
 from exgen.notation.names import text_name
 
 #: How a student computes a cell: (values, arithmetic) -> value, like ``Cell.compute``.
@@ -30,7 +33,11 @@ Compute = Callable
 #: A variant: for one cell of a graph, the student's way of computing it, or None.
 Variant = Callable[[StepGraph, Cell], "Compute | None"]
 
-SQUARED_LOSSES = ("squared_error", "half_squared_error", "mean_squared_error")
+# Misconceptions that only some activations and losses open the door to: each activation and
+# loss lists the ones that apply to it (``slips``).
+FORGOTTEN_DERIVATIVE = "forgotten_activation_derivative"
+Z_FOR_A = "z_for_a"
+FACTOR_2 = "squared_error_factor_2"
 
 
 @dataclass(frozen=True)
@@ -45,59 +52,52 @@ class Misconception:
 
 
 # -- helpers: what a cell is ----------------------------------------------------------------
-def _layer(name: str, prefix: str) -> int | None:
-    """``_layer("dL/dz2", "dL/dz") == 2``; None when the name is not of that quantity."""
-    if not name.startswith(prefix):
-        return None
-    rest = name[len(prefix):]
-    return int(rest) if rest.isdigit() else None
+def _what(graph: StepGraph, key: tuple) -> tuple[str, int | None]:
+    """(kind, layer) of the quantity a cell belongs to."""
+    quantity = graph.quantities[key[0]]
+    return quantity.kind, quantity.layer
 
 
-def _below(l: int) -> str:
-    return "x" if l == 1 else f"a{l - 1}"
-
-
-def _out(graph: StepGraph, l: int) -> str:
-    return "yhat" if l == graph.architecture.depth else f"a{l}"
-
-
-def _activation(graph: StepGraph, l: int) -> str:
-    return graph.architecture.layers[l - 1].activation
+def _activation(graph: StepGraph, l: int) -> Activation:
+    return ACTIVATIONS[graph.architecture.layers[l - 1].activation]
 
 
 def _sizes(graph: StepGraph, l: int) -> tuple[int, int]:
     """(units, fan-in) of layer l."""
     arch = graph.architecture
-    fan_in = arch.input_size if l == 1 else arch.layers[l - 2].size
-    return arch.layers[l - 1].size, fan_in
+    return arch.layers[l - 1].size, arch.fan_in(l)
+
+
+def _formula(graph: StepGraph, key: tuple) -> str:
+    return step_formula(graph, graph.step_of[key[0]]).text
 
 
 # -- the activation's derivative left out -----------------------------------------------------
 def _no_derivative(graph, cell):
-    l = _layer(cell.key[0], "dL/dz")
-    if l is None or _activation(graph, l) == "identity":
+    kind, l = _what(graph, cell.key)
+    if kind != Kind.DELTA or FORGOTTEN_DERIVATIVE not in _activation(graph, l).slips:
         return None
-    g = "dL/dyhat" if l == graph.architecture.depth else f"dL/da{l}"
+    g = names.output_gradient(l, graph.architecture.depth)
     s, j = cell.key[1:]
     return lambda v, A: v[g, s, j]
 
 
 def _explain_no_derivative(graph, key):
-    l = _layer(key[0], "dL/dz")
-    act = ACTIVATIONS[_activation(graph, l)]
-    g = "dL/dyhat" if l == graph.architecture.depth else f"dL/da{l}"
+    _, l = _what(graph, key)
+    act = _activation(graph, l)
+    g = names.output_gradient(l, graph.architecture.depth)
     return (f"the derivative of the {act.label} activation was left out: "
-            f"{text_name(key[0])} = {text_name(g)} · f'(z{l}), with {act.derivative}")
+            f"{text_name(key[0])} = {text_name(g)} · f'({names.pre_activation(l)}), with {act.derivative}")
 
 
 # -- the gradient-descent step ------------------------------------------------------------------
 def _update(kind: str) -> Variant:
     def variant(graph, cell):
-        name = cell.key[0]
-        if not name.endswith("_new"):
+        param = names.before_update(cell.key[0])
+        if param is None:
             return None
-        param, index = name[:-4], cell.key[1:]
-        old, grad = (param, *index), (f"dL/d{param}", *index)
+        index = cell.key[1:]
+        old, grad = (param, *index), (names.gradient(param), *index)
         if kind == "sign":
             return lambda v, A: v[old] + v[LEARNING_RATE] * v[grad]
         if kind == "no_learning_rate":
@@ -109,9 +109,7 @@ def _update(kind: str) -> Variant:
 
 def _explain_update(kind: str):
     def explain(graph, key):
-        param = key[0][:-4]
-        grad = text_name(f"dL/d{param}")
-        rule = f"{param}_new = {param} − η · {grad}"
+        param, rule = names.before_update(key[0]), _formula(graph, key)
         if kind == "sign":
             return f"the update went the wrong way: {rule} (a step against the gradient)"
         if kind == "no_learning_rate":
@@ -124,7 +122,8 @@ def _explain_update(kind: str):
 # -- the factor 2 of (half) squared error ----------------------------------------------------------
 def _factor(factor: float) -> Variant:
     def variant(graph, cell):
-        if cell.key[0] not in ("loss", "dL/dyhat") or graph.architecture.loss not in SQUARED_LOSSES:
+        kind, _ = _what(graph, cell.key)
+        if kind not in (Kind.LOSS, Kind.LOSS_GRADIENT) or FACTOR_2 not in LOSSES[graph.architecture.loss].slips:
             return None
         compute = cell.compute
         return lambda v, A: factor * compute(v, A)
@@ -134,51 +133,48 @@ def _factor(factor: float) -> Variant:
 
 def _explain_factor(graph, key):
     loss = LOSSES[graph.architecture.loss]
-    rule = loss.definition if key[0] == "loss" else f"{loss.definition}, so {loss.gradient_text}"
+    kind, _ = _what(graph, key)
+    rule = loss.definition if kind == Kind.LOSS else f"{loss.definition}, so {loss.gradient_text}"
     return f"off by a factor of 2: the {loss.label} is {rule}"
 
 
 # -- a transposed weight matrix ------------------------------------------------------------------
 def _transposed(graph, cell):
-    name, *index = cell.key
+    (kind, l), index = _what(graph, cell.key), cell.key[1:]
     B = graph.architecture.samples
-    l = _layer(name, "z")
-    if l is not None:
+    if kind == Kind.PRE_ACTIVATION:
         size, fan_in = _sizes(graph, l)
         if size != fan_in:
             return None
         s, j = index
-        W, b, below = f"W{l}", f"b{l}", _below(l)
+        W, b, below = names.weights(l), names.bias(l), names.layer_input(l)
         return lambda v, A: A.sum([v[W, i, j] * v[below, s, i] for i in range(fan_in)] + [v[b, j]])
-    l = _layer(name, "dL/da")
-    if l is not None:  # dL/da{l} reads W{l+1}
+    if kind == Kind.ACTIVATION_GRADIENT:  # dL/da{l} reads W{l+1}
         size, fan_in = _sizes(graph, l + 1)
         if size != fan_in:
             return None
         s, i = index
-        W, dz = f"W{l + 1}", f"dL/dz{l + 1}"
+        W, dz = names.weights(l + 1), names.gradient(names.pre_activation(l + 1))
         return lambda v, A: A.sum([v[W, i, j] * v[dz, s, j] for j in range(size)])
-    l = _layer(name, "dL/dW")
-    if l is not None:
+    if kind == Kind.WEIGHT_GRADIENT:
         size, fan_in = _sizes(graph, l)
         if size != fan_in:
             return None
         j, i = index
-        dz, below = f"dL/dz{l}", _below(l)
+        dz, below = names.gradient(names.pre_activation(l)), names.layer_input(l)
         return lambda v, A: A.sum([v[dz, s, i] * v[below, s, j] for s in range(B)])
     return None
 
 
 def _explain_transposed(graph, key):
-    name = key[0]
-    l = _layer(name, "z") or _layer(name, "dL/dW")
-    if l is None:
-        l = _layer(name, "dL/da") + 1
-    if name.startswith("dL/dW"):
-        return (f"this is the transposed gradient: {text_name(name)} = {text_name(f'dL/dz{l}')} · "
-                f"{text_name(_below(l))}ᵀ, row j for unit j")
-    return (f"the weight matrix W{l} was transposed: {graph.step_of[name].formula}, "
-            f"row j of W{l} holding the weights into unit j")
+    kind, l = _what(graph, key)
+    if kind == Kind.WEIGHT_GRADIENT:
+        dz, below = names.gradient(names.pre_activation(l)), names.layer_input(l)
+        return (f"this is the transposed gradient: {text_name(key[0])} = {text_name(dz)} · "
+                f"{text_name(below)}ᵀ, row j for unit j")
+    W = names.weights(l + 1 if kind == Kind.ACTIVATION_GRADIENT else l)
+    return (f"the weight matrix {W} was transposed: {_formula(graph, key)}, "
+            f"row j of {W} holding the weights into unit j")
 
 
 # -- z used where a belongs ---------------------------------------------------------------------
@@ -195,8 +191,9 @@ class _ZForA:
 
 @lru_cache(maxsize=64)
 def _swaps(graph: StepGraph) -> dict[str, str]:
-    return {_out(graph, l): f"z{l}" for l in range(1, graph.architecture.depth + 1)
-            if _activation(graph, l) != "identity"}
+    depth = graph.architecture.depth
+    return {names.layer_output(l, depth): names.pre_activation(l) for l in range(1, depth + 1)
+            if Z_FOR_A in _activation(graph, l).slips}
 
 
 def _z_for_a(graph, cell):
@@ -210,7 +207,7 @@ def _z_for_a(graph, cell):
 def _explain_z_for_a(graph, key):
     swaps = _swaps(graph)
     used = [name for name in dict.fromkeys(k[0] for k in graph.cell_of[key].inputs) if name in swaps]
-    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs: {graph.step_of[name].formula}"
+    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs: {_formula(graph, (name,))}"
                       for name in used)
     return f"the pre-activation was used in place of the activation ({pairs})"
 
@@ -218,11 +215,12 @@ def _explain_z_for_a(graph, key):
 # -- weight gradients in place of δ (the seed's mistake) -----------------------------------------
 def _weight_gradients(seed_form: bool) -> Variant:
     def variant(graph, cell):
-        l = _layer(cell.key[0], "dL/da")
-        if l is None:
+        kind, l = _what(graph, cell.key)
+        if kind != Kind.ACTIVATION_GRADIENT:
             return None
         size, fan_in = _sizes(graph, l + 1)
-        W, dW = f"W{l + 1}", f"dL/dW{l + 1}"
+        W = names.weights(l + 1)
+        dW = names.gradient(W)
         _, i = cell.key[1:]
         if seed_form:  # Σ_k ∂L/∂v_k · v_k over the whole weight matrix, the same for every unit
             pairs = [((W, j, k), (dW, j, k)) for j in range(size) for k in range(fan_in)]
@@ -234,17 +232,17 @@ def _weight_gradients(seed_form: bool) -> Variant:
 
 
 def _explain_weight_gradients(graph, key):
-    l = _layer(key[0], "dL/da")
-    dz, dW = text_name(f"dL/dz{l + 1}"), text_name(f"dL/dW{l + 1}")
-    return (f"the weight gradients {dW} were used in place of δ = {dz}: "
-            f"{text_name(key[0])} = W{l + 1}ᵀ · {dz}")
+    _, l = _what(graph, key)
+    dz = text_name(names.gradient(names.pre_activation(l + 1)))
+    dW = text_name(names.gradient(names.weights(l + 1)))
+    return f"the weight gradients {dW} were used in place of δ = {dz}: {_formula(graph, key)}"
 
 
 #: In order of how often teachers meet them: when two explain a value equally well, the first wins.
 MISCONCEPTIONS: tuple[Misconception, ...] = (
-    Misconception("forgotten_activation_derivative", "activation derivative left out",
+    Misconception(FORGOTTEN_DERIVATIVE, "activation derivative left out",
                   (_no_derivative,), _explain_no_derivative),
-    Misconception("squared_error_factor_2", "factor 2 of (half) squared error",
+    Misconception(FACTOR_2, "factor 2 of (half) squared error",
                   (_factor(2.0), _factor(0.5)), _explain_factor),
     Misconception("update_sign", "update with the wrong sign", (_update("sign"),), _explain_update("sign")),
     Misconception("update_not_applied", "old value copied (no update)", (_update("none"),),
@@ -254,7 +252,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
     Misconception("weight_gradients_for_delta", "weight gradients used in place of δ",
                   (_weight_gradients(True), _weight_gradients(False)), _explain_weight_gradients),
     Misconception("transposed_weights", "transposed weight matrix", (_transposed,), _explain_transposed),
-    Misconception("z_for_a", "z used in place of a", (_z_for_a,), _explain_z_for_a),
+    Misconception(Z_FOR_A, "z used in place of a", (_z_for_a,), _explain_z_for_a),
 )
 BY_NAME = {m.name: m for m in MISCONCEPTIONS}
 

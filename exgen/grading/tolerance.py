@@ -9,24 +9,22 @@ instructed decimals — so copying the old weight is never close enough.
 
 from __future__ import annotations
 
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
+
 RELATIVE = 0.01
 FLOAT_SLACK = 1e-12
 
 
-def relative_tolerance(significant_figures: int = 4) -> float:
+def relative_tolerance(significant_figures: int = DEFAULT_INSTRUCTIONS.significant_figures) -> float:
     """1 %, or more when the instructions ask for fewer figures (2 figures: 10 %)."""
     return max(RELATIVE, 10.0 ** (1 - significant_figures))
 
 
-def tolerance(expected: float, old: float | None = None, *, significant_figures: int = 4,
-              parameter_decimals: int = 6) -> float:
+def tolerance(expected: float, old: float | None = None,
+              instructions: Instructions = DEFAULT_INSTRUCTIONS) -> float:
     """Absolute tolerance around ``expected``; ``old`` is the parameter's value before the update
     when ``expected`` is an updated parameter."""
-    rel = relative_tolerance(significant_figures)
+    rel = relative_tolerance(instructions.significant_figures)
     if old is not None:
-        return rel * abs(expected - old) + 0.5 * 10.0**-parameter_decimals + FLOAT_SLACK
+        return rel * abs(expected - old) + 0.5 * 10.0**-instructions.parameter_decimals + FLOAT_SLACK
     return rel * abs(expected) + FLOAT_SLACK
-
-
-def within(answer: float, expected: float, old: float | None = None, **instructions) -> bool:
-    return abs(answer - expected) <= tolerance(expected, old, **instructions)

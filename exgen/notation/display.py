@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from exgen.notation.names import tex_name, text_item
 from exgen.engine.numbers import exact_string, exact_text
+from exgen.instructions import DEFAULT_INSTRUCTIONS
+from exgen.notation.names import tex_name, text_item
 
 # precedence of the outermost operation of an expression
 SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4
 
 #: Results shown exactly when they are a decimal with at most this many significant digits.
 SHORT_DIGITS = 6
-#: Otherwise rounded to this many significant figures (the worksheet's instruction) ...
-SIGNIFICANT = 4
-#: ... except updated parameters, which are written to this many decimals.
-PARAMETER_DECIMALS = 6
+#: Otherwise rounded as the worksheet instructs: significant figures, except updated
+#: parameters, which are written to a number of decimals.
+SIGNIFICANT = DEFAULT_INSTRUCTIONS.significant_figures
+PARAMETER_DECIMALS = DEFAULT_INSTRUCTIONS.parameter_decimals
 
 
 class Rounded:
@@ -101,19 +102,24 @@ class Notation:
     def exp(self, a: str) -> str:
         return f"e^({a})" if not a.startswith("(") else f"e^{a}"
 
-    def func(self, name: str, a: str) -> str:
-        return f"{name}({a})"
+    def log(self, a: str) -> str:
+        return f"ln({a})"
 
-    def relu_grad(self, a: str) -> str:
-        return f"ReLU'({a})"
+    def function(self, symbol: str) -> str:
+        """A function's name (``σ``, ``ReLU'``) as this notation writes it."""
+        return symbol
 
-    def leaky_grad(self, a: str) -> str:
-        return f"f'({a})"
+    def apply(self, f, a: str) -> str:
+        """An :class:`exgen.engine.arithmetic.Elementary` function applied: ``σ(a)``."""
+        return f"{self.function(f.symbol)}({f.arguments}{a})"
+
+    def piecewise(self, f, a: str) -> str:
+        """A :class:`exgen.engine.arithmetic.Piecewise` value in symbols: ``ReLU'(a)``."""
+        return f"{self.function(f.symbol)}({a})"
 
 
 class LatexNotation(Notation):
     times, plus, minus_op, minus = r" \times ", " + ", " - ", "-"
-    _funcs = {"ln": r"\ln", "σ": r"\sigma", "tanh": r"\tanh", "max": r"\max"}
 
     def number(self, text: str) -> str:
         if "E" in text:
@@ -139,29 +145,48 @@ class LatexNotation(Notation):
     def exp(self, a: str) -> str:
         return f"e^{{{a}}}"
 
-    def func(self, name: str, a: str) -> str:
-        return rf"{self._funcs.get(name, name)}\left({a}\right)"
+    def log(self, a: str) -> str:
+        return rf"\ln\left({a}\right)"
 
-    def relu_grad(self, a: str) -> str:
-        return rf"\operatorname{{ReLU}}'\left({a}\right)"
+    def apply(self, f, a: str) -> str:
+        return rf"{f.symbol_latex}\left({f.arguments}{a}\right)"
 
-    def leaky_grad(self, a: str) -> str:
-        return rf"f'\left({a}\right)"
+    def piecewise(self, f, a: str) -> str:
+        return rf"{f.symbol_latex}\left({a}\right)"
 
 
 class Shown:
-    """An expression as text. ``negative`` is None for a leaf whose sign is only known once a
-    number is filled into its slot (see :class:`Template`)."""
+    """An expression as text, built by the :class:`DisplayArithmetic` it carries (its ``*``,
+    ``/`` and unary ``-`` go there). ``negative`` is None for a leaf whose sign is only known
+    once a number is filled into its slot (see :class:`Template`)."""
 
-    __slots__ = ("text", "prec", "negative", "slot")
+    __slots__ = ("text", "prec", "negative", "slot", "arithmetic")
 
-    def __init__(self, text: str, prec: int = ATOM, negative: bool | None = False, slot=None):
+    def __init__(self, text: str, prec: int = ATOM, negative: bool | None = False, slot=None,
+                 arithmetic: DisplayArithmetic | None = None):
         self.text, self.prec, self.negative, self.slot = text, prec, negative, slot
+        self.arithmetic = arithmetic
+
+    def __mul__(self, other):
+        return self.arithmetic.mul(self, other)
+
+    def __rmul__(self, other):
+        return self.arithmetic.mul(other, self)
+
+    def __truediv__(self, other):
+        return self.arithmetic.div(self, other)
+
+    def __rtruediv__(self, other):
+        return self.arithmetic.div(other, self)
+
+    def __neg__(self):
+        return self.arithmetic.neg(self)
 
 
 # Slot markers in template text: private-use characters that never occur in formulas.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-PLAIN, PAREN_IF_NEGATIVE, RELU_GRAD, LEAKY_GRAD = "p", "n", "r", "l"
+#: A slot's number as is; in brackets if negative; a piecewise value chosen by the slot's sign.
+PLAIN, PAREN_IF_NEGATIVE, CHOICE = "p", "n", "c"
 
 
 class DisplayArithmetic:
@@ -176,9 +201,12 @@ class DisplayArithmetic:
     def __init__(self, notation: Notation, symbolic: bool):
         self.n = notation
         self.symbolic = symbolic
-        self.extras: list = []  # per LEAKY_GRAD slot: the slope's text
+        self.extras: list = []  # per CHOICE marker: the texts of its two values
 
     # -- helpers -------------------------------------------------------------------------------
+    def _new(self, text: str, prec: int = ATOM, negative: bool | None = False, slot=None) -> Shown:
+        return Shown(text, prec, negative, slot, self)
+
     def _wrap(self, x: Shown, prec: int, first: bool = False) -> str:
         if x.negative is None:  # a slot: brackets only if the number filled in is negative
             return _marker(PAREN_IF_NEGATIVE if not first else PLAIN, x.slot)
@@ -190,110 +218,81 @@ class DisplayArithmetic:
         if isinstance(x, Shown):
             return x
         text = exact_string(x)
-        return Shown(self.n.number(text), ATOM, text.startswith("-"))
+        return self._new(self.n.number(text), ATOM, text.startswith("-"))
+
+    def leaf(self, key, index_of, slots: list) -> Shown:
+        """A value read by a cell: its name (symbolic), else a numbered slot."""
+        if self.symbolic:
+            return self._new(self.n.symbol(key[0], index_of(key)), ATOM)
+        slots.append(key)
+        slot = len(slots) - 1
+        return self._new(_marker(PLAIN, slot), ATOM, None, slot)
 
     # -- the arithmetic interface ----------------------------------------------------------------
     def const(self, p, q=1):
-        return Shown(self.n.const(p, q), ATOM)
+        return self._new(self.n.const(p, q), ATOM)
 
     def sum(self, terms):
         terms = [self._shown(t) for t in terms]
         if len(terms) == 1:
             return terms[0]
-        return Shown(self.n.plus.join(self._wrap(t, SUM, i == 0) for i, t in enumerate(terms)), SUM)
+        return self._new(self.n.plus.join(self._wrap(t, SUM, i == 0) for i, t in enumerate(terms)), SUM)
 
     def sub(self, a, b):
         a, b = self._shown(a), self._shown(b)
-        return Shown(self._wrap(a, SUM, True) + self.n.minus_op + self._wrap(b, PRODUCT), SUM)
+        return self._new(self._wrap(a, SUM, True) + self.n.minus_op + self._wrap(b, PRODUCT), SUM)
 
     def mul(self, a, b):
         a, b = self._shown(a), self._shown(b)
         # Negative factors always get brackets, "(−0.6) × (−1)", so a product never starts with
         # a minus sign; a product on the right needs none (multiplication is associative).
-        return Shown(self._wrap(a, PRODUCT) + self.n.times + self._wrap(b, PRODUCT), PRODUCT)
+        return self._new(self._wrap(a, PRODUCT) + self.n.times + self._wrap(b, PRODUCT), PRODUCT)
 
     def div(self, a, b):
         a, b = self._shown(a), self._shown(b)
         if isinstance(self.n, LatexNotation):
-            return Shown(self.n.div(a.text, b.text), ATOM)
-        return Shown(self.n.div(self._wrap(a, PRODUCT), self._wrap(b, UNARY)), PRODUCT)
+            return self._new(self.n.div(a.text, b.text), ATOM)
+        return self._new(self.n.div(self._wrap(a, PRODUCT), self._wrap(b, UNARY)), PRODUCT)
 
     def neg(self, a):
         a = self._shown(a)
-        return Shown(self.n.minus + self._wrap(a, UNARY), UNARY, True)
+        return self._new(self.n.minus + self._wrap(a, UNARY), UNARY, True)
 
     def square(self, x):
         x = self._shown(x)
-        return Shown(self.n.square(self._wrap(x, ATOM + 1)), ATOM)
+        return self._new(self.n.square(self._wrap(x, ATOM + 1)), ATOM)
 
     def exp(self, x):
-        return Shown(self.n.exp(self._shown(x).text), ATOM)
+        return self._new(self.n.exp(self._shown(x).text), ATOM)
 
     def log(self, x):
-        return Shown(self.n.func("ln", self._shown(x).text), ATOM)
+        return self._new(self.n.log(self._shown(x).text), ATOM)
 
-    def sigmoid(self, x):
-        return Shown(self.n.func("σ", self._shown(x).text), ATOM)
+    def apply(self, f, x, *params):
+        return self._new(self.n.apply(f, self._shown(x).text), ATOM)
 
-    def tanh(self, x):
-        return Shown(self.n.func("tanh", self._shown(x).text), ATOM)
-
-    def relu(self, x):
-        return Shown(self.n.func("max", "0, " + self._shown(x).text), ATOM)
-
-    def relu_grad(self, x):
+    def piecewise(self, f, x, above, below):
         if self.symbolic:
-            return Shown(self.n.relu_grad(x.text), ATOM)
-        return Shown(_marker(RELU_GRAD, x.slot), ATOM)
-
-    def leaky_relu(self, x, slope):
-        return Shown(self.n.func("LeakyReLU", self._shown(x).text), ATOM)
-
-    def leaky_relu_grad(self, x, slope):
-        if self.symbolic:
-            return Shown(self.n.leaky_grad(x.text), ATOM)
-        self.extras.append(self.n.number(exact_string(slope)))
-        return Shown(_marker(LEAKY_GRAD, x.slot, len(self.extras) - 1), ATOM)
+            return self._new(self.n.piecewise(f, x.text), ATOM)
+        # the value itself, chosen when a solution's number fills the slot of x
+        self.extras.append((self._shown(above).text, self._shown(below).text))
+        return self._new(_marker(CHOICE, x.slot, len(self.extras) - 1), ATOM)
 
 
 def _marker(kind: str, slot: int, extra: int = 0) -> str:
     return f"{_OPEN}{kind}{slot},{extra}{_CLOSE}"
 
 
-# Operators on Shown route to the arithmetic of the expression being built. Each display
-# evaluation installs its arithmetic here; display runs are short and single-threaded.
-_current: list[DisplayArithmetic] = []
-
-
-def _op(name):
-    def forward(self, other):
-        return getattr(_current[-1], name)(self, other)
-
-    def backward(self, other):
-        return getattr(_current[-1], name)(other, self)
-
-    return forward, backward
-
-
-Shown.__mul__, Shown.__rmul__ = _op("mul")
-Shown.__truediv__, Shown.__rtruediv__ = _op("div")
-Shown.__neg__ = lambda self: _current[-1].neg(self)
-
-
 class _Leaves(dict):
     """A value store answering with names (symbolic) or numbered slots (templates)."""
 
-    def __init__(self, notation: Notation, symbolic: bool, index_of):
+    def __init__(self, arithmetic: DisplayArithmetic, index_of):
         super().__init__()
-        self.n, self.symbolic, self.index_of = notation, symbolic, index_of
+        self.arithmetic, self.index_of = arithmetic, index_of
         self.slots: list[tuple] = []  # slot number -> cell key
 
     def __getitem__(self, key):
-        if self.symbolic:
-            return Shown(self.n.symbol(key[0], self.index_of(key)), ATOM)
-        self.slots.append(key)
-        slot = len(self.slots) - 1
-        return Shown(_marker(PLAIN, slot), ATOM, None, slot)
+        return self.arithmetic.leaf(key, self.index_of, self.slots)
 
 
 class Template:
@@ -301,16 +300,16 @@ class Template:
 
     __slots__ = ("parts",)
 
-    def __init__(self, text: str, slots: list[tuple], extras: list[str]):
+    def __init__(self, text: str, slots: list[tuple], extras: list):
         parts: list = []
         for i, chunk in enumerate(text.split(_OPEN)):
             if i == 0:
                 parts.append(chunk)
                 continue
             marker, _, literal = chunk.partition(_CLOSE)
-            kind, _, rest = marker[0], None, marker[1:]
+            kind, rest = marker[0], marker[1:]
             slot, extra = (int(v) for v in rest.split(","))
-            parts.append((kind, slots[slot], extras[extra] if kind == LEAKY_GRAD else None))
+            parts.append((kind, slots[slot], extras[extra] if kind == CHOICE else None))
             parts.append(literal)
         self.parts = tuple(p for p in parts if p != "")
 
@@ -327,10 +326,8 @@ class Template:
             elif kind == PAREN_IF_NEGATIVE:
                 text, negative = number(key)
                 out.append(paren(text) if negative else text)
-            elif kind == RELU_GRAD:
-                out.append("1" if values[key] > 0 else "0")
-            else:
-                out.append("1" if values[key] > 0 else extra)
+            else:  # CHOICE: (above, below)
+                out.append(extra[0] if values[key] > 0 else extra[1])
         return "".join(out)
 
 
@@ -347,18 +344,15 @@ class GraphDisplay:
         self.formulas: dict[tuple, str] = {}
         self.templates: dict[tuple, Template] = {}
         for cell in graph.cells:
-            self.formulas[cell.key] = self._run(cell, _Leaves(notation, True, index_of))[0]
-            leaves = _Leaves(notation, False, index_of)
-            text, extras = self._run(cell, leaves)
-            self.templates[cell.key] = Template(text, leaves.slots, extras)
+            self.formulas[cell.key] = self._run(cell, True, index_of)[0]
+            text, slots, extras = self._run(cell, False, index_of)
+            self.templates[cell.key] = Template(text, slots, extras)
 
-    def _run(self, cell, leaves):
-        arithmetic = DisplayArithmetic(self.notation, leaves.symbolic)
-        _current.append(arithmetic)
-        try:
-            return arithmetic._shown(cell.compute(leaves, arithmetic)).text, arithmetic.extras
-        finally:
-            _current.pop()
+    def _run(self, cell, symbolic: bool, index_of):
+        arithmetic = DisplayArithmetic(self.notation, symbolic)
+        leaves = _Leaves(arithmetic, index_of)
+        text = arithmetic._shown(cell.compute(leaves, arithmetic)).text
+        return text, leaves.slots, arithmetic.extras
 
 
 def graph_display(graph, notation: Notation) -> GraphDisplay:

@@ -6,14 +6,17 @@ forms are only for people reading a worked solution or a worksheet.
 
 from __future__ import annotations
 
+from exgen.engine import names
+
 _TEXT_HEADS = {"yhat": "ŷ", "learning_rate": "η", "loss": "L"}
 _TEX_HEADS = {"yhat": r"\hat{y}", "learning_rate": r"\eta", "loss": "L"}
 
 
 def text_name(name: str) -> str:
     """``dL/dyhat`` -> ``∂L/∂ŷ``; ``learning_rate`` -> ``η``; others unchanged."""
-    if name.startswith("dL/d"):
-        return "∂L/∂" + text_name(name[4:])
+    of = names.gradient_of(name)
+    if of is not None:
+        return "∂L/∂" + text_name(of)
     return _TEXT_HEADS.get(name, name)
 
 
@@ -34,9 +37,10 @@ class NameParts:
     __slots__ = ("gradient_of", "head", "layer", "new")
 
     def __init__(self, name: str):
-        self.gradient_of = name[4:] if name.startswith("dL/d") else None
-        self.new = name.endswith("_new")
-        base = name[:-4] if self.new else name
+        self.gradient_of = names.gradient_of(name)
+        before = names.before_update(name)
+        self.new = before is not None
+        base = before or name
         if base in _TEX_HEADS:
             self.head, self.layer = base, ""
         else:

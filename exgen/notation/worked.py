@@ -2,7 +2,7 @@
 
 ``worked_lines`` gives the structure every presentation reads (stage, step, and per entry: the
 entry's formula, its substitution and its rounded result); ``worked_text`` lays it out for the
-terminal and ``steps_json`` for ``exgen solve --json``.
+terminal and ``solution_json`` for ``exgen solve --json``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
-from exgen.notation.display import LatexNotation, Notation, SolutionDisplay
+from exgen.engine.graph import Kind
 from exgen.engine.losses import LOSSES
-from exgen.notation.names import text_name
 from exgen.engine.numbers import exact_string
+from exgen.notation.display import LatexNotation, Notation, SolutionDisplay
+from exgen.notation.formulas import step_formula
+from exgen.notation.names import text_name
 
 STAGE_TITLES = {
     "forward": "Forward pass",
@@ -83,6 +86,13 @@ def entry_text(entry: EntryLine) -> str:
     return " = ".join(parts)
 
 
+def solution_json(solution) -> dict:
+    """The JSON of design §2: ``values``, ``exact`` and the worked ``steps``."""
+    out = solution.to_json()
+    out["steps"] = steps_json(solution, out["exact"])
+    return out
+
+
 def steps_json(solution, exact: dict | None = None) -> list[dict]:
     """The ``steps`` of ``exgen solve --json``; ``exact`` reuses already written values."""
     steps = []
@@ -94,7 +104,7 @@ def steps_json(solution, exact: dict | None = None) -> list[dict]:
                 "quantity": step.name,
                 "stage": step.stage,
                 "inputs": list(step.inputs),
-                "formula": step.formula,
+                "formula": step_formula(solution.graph, step).text,
                 "substitution": [entry_text(e) for e in lines.entries],
                 "value": value,
             }
@@ -112,20 +122,34 @@ def given_text(solution) -> list[str]:
     graph, arch = solution.graph, solution.spec.architecture
     show = lambda name: _vector_text(graph.nested(name, solution.values, exact_string))  # noqa: E731
     batch = f" (a batch of {arch.batch_size} samples, one per row)" if arch.batch_size else ""
-    lines = [f"Input x = {show('x')}{batch}", f"Target y = {show('y')}"]
+    lines = [f"Input x = {show(names.INPUT)}{batch}", f"Target y = {show(names.TARGET)}"]
     for l, layer in enumerate(arch.layers, 1):
         act = ACTIVATIONS[layer.activation]
         extra = f", s = {TEXT.number(exact_string(layer.negative_slope))}" if layer.negative_slope is not None else ""
         role = "output layer" if l == arch.depth else "hidden layer"
+        W, b = names.weights(l), names.bias(l)
         lines.append(
             f"Layer {l} ({role}, {layer.size} unit{'s' if layer.size > 1 else ''}): "
-            f"W{l} = {show(f'W{l}')}, b{l} = {show(f'b{l}')}; activation {act.label}: "
+            f"{W} = {show(W)}, {b} = {show(b)}; activation {act.label}: "
             f"{act.definition}{extra}"
         )
     loss = LOSSES[arch.loss]
     lines.append(f"Loss: {loss.label}, {loss.definition}" + (", averaged over the batch" if arch.batch_size else ""))
-    lines.append(f"Learning rate η = {show('learning_rate')}")
+    lines.append(f"Learning rate η = {show(names.LEARNING_RATE)}")
     return lines
+
+
+def activation_rule(step, arch) -> tuple[str, str] | None:
+    """The activation's rule a step uses, as (text, LaTeX): its definition for a layer's
+    activation, its derivative for δ; None elsewhere and for the identity."""
+    if step.kind not in (Kind.ACTIVATION, Kind.DELTA):
+        return None
+    act = ACTIVATIONS[arch.layers[step.layer - 1].activation]
+    if act.identity:
+        return None
+    if step.kind == Kind.ACTIVATION:
+        return act.definition, act.definition_latex
+    return act.derivative, act.derivative_latex
 
 
 def worked_text(solution) -> str:
@@ -137,15 +161,10 @@ def worked_text(solution) -> str:
         if step.stage != stage:
             stage, number = step.stage, number + 1
             out += ["", f"{number}. {STAGE_TITLES[stage]}"]
-        out.append(f"  {step.formula}")
-        if step.stage == "forward" and step.name.startswith(("a", "yhat")):
-            act = ACTIVATIONS[solution.spec.architecture.layers[step.quantity.layer - 1].activation]
-            if act.name != "identity":
-                out.append(f"    with {act.definition}")
-        if step.stage == "backprop" and step.name.startswith("dL/dz"):
-            act = ACTIVATIONS[solution.spec.architecture.layers[step.quantity.layer - 1].activation]
-            if act.name != "identity":
-                out.append(f"    with {act.derivative}")
+        out.append(f"  {step_formula(solution.graph, step).text}")
+        rule = activation_rule(step, solution.spec.architecture)
+        if rule is not None:
+            out.append(f"    with {rule[0]}")
         for entry in lines.entries:
             out.append("    " + entry_text(entry))
     return "\n".join(out) + "\n"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from exgen.engine import names
+from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.numbers import exact_string
 
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -27,10 +29,6 @@ SIZE = 11  # font size of labels, px
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-_ACTIVATION_SYMBOL = {
-    "identity": "id", "relu": "ReLU", "leaky_relu": "LReLU", "sigmoid": "σ", "tanh": "tanh",
-    "softmax": "soft-\nmax",
-}
 
 
 def _number(value) -> str:
@@ -119,7 +117,7 @@ def network_svg(spec, *, values=None, font: str = FONT) -> str:
     for l in range(1, len(sizes)):
         layer = arch.layers[l - 1]
         last = l == len(sizes) - 1
-        symbol = _ACTIVATION_SYMBOL[layer.activation]
+        symbol = ACTIVATIONS[layer.activation].diagram
         for j in range(sizes[l]):
             x, y = position(l, j)
             parts.append(f'<circle cx="{x}" cy="{y:.1f}" r="{RADIUS}" fill="#ffffff" '
@@ -134,7 +132,7 @@ def network_svg(spec, *, values=None, font: str = FONT) -> str:
                 _sub(j + 1) if sizes[l] > 1 or not last else "")
             shown = name
             if values is not None:
-                key = ("yhat" if last else f"a{l}", 0, j)
+                key = (names.layer_output(l, arch.depth), 0, j)
                 if key in values:
                     from exgen.notation.display import rounded
 

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
-from exgen.variants.assignment import INSTRUCTION_DEFAULTS
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
+from exgen.instructions import Instructions
+from exgen.notation.formulas import step_formula
+from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.diagram import network_img
+from exgen.paper.form import TICKET_FIELD, Field, field_anchor, field_name, qr_img
 from exgen.render.math import INLINE, ITALIC, formula_html, name_text, number_text, vector_html
-from exgen.notation.worked import STAGE_TITLES, worked_lines
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
@@ -42,6 +45,11 @@ class GivenLine:
 class AnswerBox:
     item: str  # answer-sheet name with the exercise prefix: "q2.dL/dW1[1,2]"
     label: str  # "∂𝐿/∂𝑊₁₂⁽¹⁾"
+
+    @property
+    def anchor(self) -> str:
+        """The id of the element a fillable worksheet's field covers (exgen.paper.form)."""
+        return field_anchor(field_name(self.item))
 
 
 @dataclass
@@ -96,6 +104,16 @@ class ExerciseView:
 
 
 @dataclass
+class WorksheetForm:
+    """What makes a worksheet fillable and recognisable (design §10)."""
+
+    ticket: str  # NAME/SID/CODE/TAG, printed small and held by the exgen:ticket field
+    qr: Markup  # the QR code image
+    online: bool  # whether the QR code is the student's link (else it holds the ticket)
+    ticket_anchor: str = field_anchor(TICKET_FIELD)
+
+
+@dataclass
 class StudentDocument:
     kind: str  # "worksheet" or "key"
     course: str
@@ -104,9 +122,10 @@ class StudentDocument:
     student_id: str
     student_name: str
     codes: str  # the variant codes of this student's exercises, "q1 ABC123 · q2 XYZ789"
-    instructions: dict
+    instructions: Instructions
     exercises: list[ExerciseView]
     paper: str
+    form: WorksheetForm | None = None  # a fillable worksheet's ticket and QR code
 
     @property
     def context(self) -> dict:
@@ -136,13 +155,15 @@ def _given(solution) -> list[GivenLine]:
     value = lambda name: Markup(vector_html(_numbers(solution, name)))  # noqa: E731
     note = "one row per sample" if arch.batch_size is not None else ""
     # no-break spaces inside a label: a line breaks between two givens, never inside one
-    lines = [GivenLine("", [Given(f"Input\u00a0{name_text('x')}", value("x")),
-                            Given(f"target\u00a0{name_text('y')}", value("y"))], note)]
+    x, y, rate = names.INPUT, names.TARGET, names.LEARNING_RATE
+    lines = [GivenLine("", [Given(f"Input\u00a0{name_text(x)}", value(x)),
+                            Given(f"target\u00a0{name_text(y)}", value(y))], note)]
     for l in range(1, arch.depth + 1):
         role = "Output layer" if l == arch.depth else f"Layer {l}"
-        lines.append(GivenLine(role, [Given(f"weights\u00a0{name_text(f'W{l}')}", value(f"W{l}")),
-                                      Given(f"bias\u00a0{name_text(f'b{l}')}", value(f"b{l}"))]))
-    lines.append(GivenLine("", [Given(f"Learning rate\u00a0{name_text('learning_rate')}", value("learning_rate"))]))
+        W, b = names.weights(l), names.bias(l)
+        lines.append(GivenLine(role, [Given(f"weights\u00a0{name_text(W)}", value(W)),
+                                      Given(f"bias\u00a0{name_text(b)}", value(b))]))
+    lines.append(GivenLine("", [Given(f"Learning rate\u00a0{name_text(rate)}", value(rate))]))
     return lines
 
 
@@ -188,26 +209,25 @@ def _codes(variants) -> str:
     return " · ".join(f"{v.exercise} {v.code}" for v in variants)
 
 
-def _instructions(record) -> dict:
-    settings = dict(INSTRUCTION_DEFAULTS)
-    settings.update((record.definition or {}).get("instructions") or {})
-    return settings
-
-
 # -- the worksheet -----------------------------------------------------------------------------
-def _worksheet_exercise(variant) -> ExerciseView:
+def answer_boxes(variant) -> list[tuple[str, AnswerBox]]:
+    """(stage, box) for every asked item of a variant, in the order the work is done."""
     solution = variant.solution
     graph = solution.graph
     asked = set(variant.asked)
+    return [(graph.quantities[key[0]].stage,
+             AnswerBox(f"{variant.exercise}.{item}", name_text(key[0], _index(graph, key))))
+            for item, key in solution.items() if item in asked]
+
+
+def _worksheet_exercise(variant) -> ExerciseView:
+    solution = variant.solution
+    asked = set(variant.asked)
     stages: dict[str, Stage] = {}
-    for item, key in solution.items():
-        if item not in asked:
-            continue
-        stage = graph.quantities[key[0]].stage
+    for stage, box in answer_boxes(variant):
         if stage not in stages:
             stages[stage] = Stage(STAGE_TITLES[stage], len(stages) + 1)
-        stages[stage].boxes.append(
-            AnswerBox(f"{variant.exercise}.{item}", name_text(key[0], _index(graph, key))))
+        stages[stage].boxes.append(box)
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(solution.spec.architecture), given=_given(solution),
@@ -220,20 +240,14 @@ def _worksheet_exercise(variant) -> ExerciseView:
 # -- the answer key ----------------------------------------------------------------------------
 def _notes(step, arch) -> list[Markup]:
     """The local rule a step uses: the activation's definition or derivative."""
-    layer = step.quantity.layer
-    if layer is None:
+    rule = activation_rule(step, arch)
+    if rule is None:
         return []
-    act = ACTIVATIONS[arch.layers[layer - 1].activation]
-    if act.name == "identity":
-        return []
-    if step.stage == "forward" and not step.name.startswith("z"):
-        return [Markup("with ") + Markup(formula_html(act.definition_latex, act.definition))]
-    if step.stage == "backprop" and step.name.startswith("dL/dz"):
-        return [Markup("with ") + Markup(formula_html(act.derivative_latex, act.derivative))]
-    return []
+    text, latex = rule
+    return [Markup("with ") + Markup(formula_html(latex, text))]
 
 
-def _key_exercise(variant) -> ExerciseView:
+def key_exercise(variant) -> ExerciseView:
     solution = variant.solution
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
@@ -250,8 +264,9 @@ def _key_exercise(variant) -> ExerciseView:
             entries.append(Entry(f"{variant.exercise}.{e.item}", name_text(e.key[0], _index(graph, e.key)),
                                  Markup(shown) if shown != e.result else None, e.result, e.exact,
                                  e.item in asked))
+        formula = step_formula(graph, step)
         stages[step.stage].steps.append(
-            StepView(Markup(formula_html(step.formula_latex, step.formula)), _notes(step, arch), entries))
+            StepView(Markup(formula_html(formula.latex, formula.text)), _notes(step, arch), entries))
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(arch), given=_given(solution), definitions=_definitions(arch),
@@ -260,15 +275,34 @@ def _key_exercise(variant) -> ExerciseView:
     )
 
 
-def student_document(record, student: dict, kind: str, paper: str = "a4") -> StudentDocument:
-    """The worksheet (``kind="worksheet"``) or answer key (``"key"``) of one student."""
+def student_document(record, student: dict, kind: str, paper: str = "a4",
+                     identity=None) -> StudentDocument:
+    """The worksheet (``kind="worksheet"``) or answer key (``"key"``) of one student; a
+    worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     variants = [record.variant(student["student_id"], e["key"]) for e in record.exercises]
     variants = [v for v in variants if v is not None]
-    build = _worksheet_exercise if kind == "worksheet" else _key_exercise
+    build = _worksheet_exercise if kind == "worksheet" else key_exercise
     return StudentDocument(
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
         student_name=student.get("name") or "", codes=_codes(variants),
-        instructions=_instructions(record), exercises=[build(v) for v in variants],
+        instructions=Instructions.of(record.definition), exercises=[build(v) for v in variants],
         paper=PAPER_SIZES[paper],
+        form=(WorksheetForm(identity.ticket, qr_img(identity.qr), bool(identity.link))
+              if identity is not None and kind == "worksheet" else None),
     )
+
+
+def form_fields(record, student: dict, identity) -> list[Field]:
+    """The PDF form fields of a student's fillable worksheet: one per answer box, in work
+    order, and the ticket (read-only, hidden: its text is printed where the field is)."""
+    fields = []
+    for exercise in record.exercises:
+        variant = record.variant(student["student_id"], exercise["key"])
+        if variant is None:
+            continue
+        for _, box in answer_boxes(variant):
+            fields.append(Field(box.anchor, field_name(box.item), tooltip=f"{box.label} ({box.item})"))
+    fields.append(Field(field_anchor(TICKET_FIELD), TICKET_FIELD, value=identity.ticket,
+                        read_only=True, hidden=True))
+    return fields

@@ -9,14 +9,14 @@ only those (``tests/test_render_engine.py`` checks that the documents use no oth
 that the pages come out the same under WeasyPrint's own sheet).
 
 The hook is ``HTML._ua_stylesheets``, a method WeasyPrint has had since its early versions but
-does not document; should it go away, documents render exactly the same, only slower (and the
-test that the lean sheet is used fails, saying so).
+does not document (hence pyproject.toml pins WeasyPrint below its next major version); should it
+go away, documents render exactly the same, only slower (and the test that the lean sheet is
+used fails, saying so).
 """
 
 from __future__ import annotations
 
 import gc
-import logging
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -74,12 +74,13 @@ def _lean_html_class():
     return LeanHTML
 
 
-def document_html(record, student: dict, kind: str, paper: str = "a4") -> str:
-    """The HTML of one student's worksheet (``kind="worksheet"``) or answer key (``"key"``)."""
+def document_html(record, student: dict, kind: str, paper: str = "a4", identity=None) -> str:
+    """The HTML of one student's worksheet (``kind="worksheet"``) or answer key (``"key"``); a
+    worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     from exgen.render.documents import student_document
     from exgen.templating import render
 
-    return render(f"{kind}.html", doc=student_document(record, student, kind, paper))
+    return render(f"{kind}.html", doc=student_document(record, student, kind, paper, identity))
 
 
 def prepare(record, paper: str) -> None:
@@ -94,6 +95,9 @@ def prepare(record, paper: str) -> None:
     if first is not None:
         for kind in ("worksheet", "key"):
             document_html(record, first, kind, paper)
+    from exgen.paper.form import qr_img
+
+    qr_img("exgen")  # imports segno
 
 
 @lru_cache(maxsize=4)
@@ -123,16 +127,18 @@ class Renderer:
         self.image_cache: dict = {}
         self.html_class = _lean_html_class()
         self.stylesheet = document_stylesheet(paper)
-        # WeasyPrint logs a warning per refused resource; the fetcher keeps the list instead.
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    def html(self, record, student: dict, kind: str) -> str:
-        return document_html(record, student, kind, self.paper)
+    def html(self, record, student: dict, kind: str, identity=None) -> str:
+        return document_html(record, student, kind, self.paper, identity)
 
     def document(self, html: str):
-        """Lay out one HTML document (a ``weasyprint.Document``)."""
-        return self.html_class(string=html, base_url=None, url_fetcher=self.fetcher).render(
-            font_config=self.font_config, cache=self.image_cache, stylesheets=[self.stylesheet])
+        """Lay out one HTML document (a ``weasyprint.Document``); the resources the fetcher
+        refuses are recorded (:attr:`refused`), not logged."""
+        from exgen.render.pdf import refusals_unlogged
+
+        with refusals_unlogged():
+            return self.html_class(string=html, base_url=None, url_fetcher=self.fetcher).render(
+                font_config=self.font_config, cache=self.image_cache, stylesheets=[self.stylesheet])
 
     @property
     def refused(self) -> list[str]:

@@ -151,11 +151,12 @@ class InlineNotation(Notation):
     def exp(self, a: str) -> str:
         return f"{ITALIC['e']}<sup>{a}</sup>"
 
-    def relu_grad(self, a: str) -> str:
-        return f"ReLU′({a})"
-
-    def leaky_grad(self, a: str) -> str:
-        return f"{ITALIC['f']}′({a})"
+    def function(self, symbol: str) -> str:
+        """A one-letter name in italic (𝑓), primes as primes: ``f'`` -> ``𝑓′``, ``ReLU'`` ->
+        ``ReLU′``."""
+        name = symbol.rstrip("'")
+        primes = "′" * (len(symbol) - len(name))
+        return (ITALIC.get(name, name) if len(name) == 1 else name) + primes
 
 
 INLINE = InlineNotation()

@@ -10,13 +10,39 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from urllib.parse import unquote, urlparse
 
 from exgen.templating import templates_dir
 
 
+#: What a refusal says (WeasyPrint logs it with the URL, as "Failed to load image at ...").
+REFUSAL = "exgen fetches nothing from outside its package"
+
+
 class RefusedFetch(ValueError):
     pass
+
+
+class _DropRefusals(logging.Filter):
+    """Drops WeasyPrint's log records about a resource the fetcher refused (the fetcher keeps
+    the list, and the caller reports it); every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return REFUSAL not in record.getMessage()
+
+
+@contextmanager
+def refusals_unlogged():
+    """While WeasyPrint lays out or writes a document under this context, it does not log the
+    resources our fetcher refused. WeasyPrint's logger is otherwise left as the application
+    configured it: its level, and its other messages, are not touched."""
+    logger, drop = logging.getLogger("weasyprint"), _DropRefusals()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def _fetcher_class():
@@ -40,7 +66,7 @@ def _fetcher_class():
                     with open(path, "rb") as handle:
                         return URLFetcherResponse(url, handle.read())
             self.refused.append(url)
-            raise RefusedFetch(f"exgen fetches nothing from outside its package: {url}")
+            raise RefusedFetch(f"{REFUSAL}: {url}")
 
     return PackagedOnlyFetcher
 
@@ -54,7 +80,6 @@ def html_to_pdf(html: str, target=None, fetcher=None, stylesheets=None) -> bytes
     from weasyprint import HTML
 
     fetcher = fetcher or url_fetcher()
-    # WeasyPrint logs a warning per refused resource; the fetcher keeps the list instead.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(target, stylesheets=stylesheets)
+    with refusals_unlogged():
+        document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+        return document.write_pdf(target, stylesheets=stylesheets)

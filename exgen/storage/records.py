@@ -69,8 +69,9 @@ def find_assignment(session: Session, name: str) -> Assignment:
     assignment = session.scalar(select(Assignment).where(Assignment.name == name))
     if assignment is None:
         known = session.scalars(select(Assignment.name).order_by(Assignment.name)).all()
-        hint = f" (known: {', '.join(known)})" if known else " (the database has none yet: run exgen assign)"
-        raise RecordError(f"no assignment named {name!r}{hint}")
+        where = session.get_bind().url.render_as_string(hide_password=True)
+        hint = f"known: {', '.join(known)}" if known else "it has none yet: run exgen assign"
+        raise RecordError(f"no assignment named {name!r} in {where} ({hint})")
     return assignment
 
 
@@ -259,9 +260,12 @@ class AssignmentRecord:
     variants: list[VariantRecord]  # by student (roster order), then exercise
 
     def variant(self, student_id: str, exercise: str) -> VariantRecord | None:
-        index = self.__dict__.setdefault(
-            "_index", {(v.student_id, v.exercise): v for v in self.variants})
-        return index.get((student_id, exercise))
+        return self._index.get((student_id, exercise))
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], VariantRecord]:
+        # built once: setdefault(..., {comprehension}) rebuilt it on every call (O(N²) grading)
+        return {(v.student_id, v.exercise): v for v in self.variants}
 
 
 def load_assignment(session: Session, name: str) -> AssignmentRecord:

@@ -6,7 +6,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from importlib.resources import files
 
-from sqlalchemy import create_engine, event
+import os
+
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,9 +80,34 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def shown_url(url: str) -> str:
+    """A database URL as people should see it (no password)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def require_existing(url: str) -> None:
+    """Refuse a SQLite file that does not exist yet: a command that only reads, run in the wrong
+    folder, must say where it looked instead of creating an empty database there."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # make_engine says what is wrong with it
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not parsed.database.startswith("file:") and not os.path.exists(parsed.database):
+        raise DatabaseError(
+            f"no database at {os.path.abspath(parsed.database)} (looked for {url}); run exgen assign "
+            "in the folder that holds exgen.db, or pass --db / set EXGEN_DATABASE_URL")
+
+
 @contextmanager
-def session_scope(url: str):
-    """A session whose work is committed as one transaction, or rolled back entirely."""
+def session_scope(url: str, create: bool = True):
+    """A session whose work is committed as one transaction, or rolled back entirely.
+    ``create=False``: a SQLite file that does not exist is an error, not a new database."""
+    if not create:
+        require_existing(url)
     factory = sessionmaker(bind=engine_for(url), expire_on_commit=False)
     session: Session = factory()
     try:

@@ -33,15 +33,15 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from exgen.variants.families import PRESETS, Family, FamilyError, did_you_mean, tune
-from exgen.variants.generator import architecture
 from exgen.engine.graph import Architecture, build_graph
 from exgen.engine.solver import SolveError, solve
 from exgen.engine.spec import Spec, SpecError, parse_spec
+from exgen.instructions import DEFAULT_INSTRUCTIONS
+from exgen.variants.families import PRESETS, Family, FamilyError, did_you_mean, tune
+from exgen.variants.generator import architecture
 
 ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
 EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")
-INSTRUCTION_DEFAULTS = {"significant_figures": 4, "parameter_decimals": 6}
 #: Grading settings an assignment may change (the grader reads them from the definition).
 GRADING_DEFAULTS: dict[str, object] = {
     "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
@@ -96,7 +96,7 @@ class AssignmentDef:
     course: str
     seed: int
     exercises: tuple[ExerciseDef, ...]
-    instructions: dict = field(default_factory=lambda: dict(INSTRUCTION_DEFAULTS))
+    instructions: dict = field(default_factory=DEFAULT_INSTRUCTIONS.as_dict)
     grading: dict = field(default_factory=lambda: dict(GRADING_DEFAULTS))
 
     def variants_hash(self) -> str:
@@ -192,7 +192,7 @@ def parse_assignment(text: str) -> AssignmentDef:
         exercises.append(exercise)
     return AssignmentDef(
         name, title, course, seed, tuple(exercises),
-        _settings(doc, "instructions", INSTRUCTION_DEFAULTS),
+        _settings(doc, "instructions", DEFAULT_INSTRUCTIONS.as_dict()),
         _settings(doc, "grading", GRADING_DEFAULTS),
     )
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from gmpy2 import mpq
 
-from exgen.engine.activations import ACTIVATIONS
+from exgen.engine.activations import ACTIVATIONS, DEFAULT_NEGATIVE_SLOPE
 from exgen.engine.losses import LOSSES
 
 MAX_DECIMALS = 2
@@ -55,15 +55,20 @@ class Family:
     input: Grid
     weights: Grid
     bias: Grid
-    target: Grid  # squared errors and BCE: each target entry; cross-entropy draws a one-hot class
+    target: Grid  # each target entry; a loss with one-hot targets draws the true class instead
     learning_rate: Grid
-    negative_slope: mpq = mpq(1, 10)
+    negative_slope: mpq = DEFAULT_NEGATIVE_SLOPE  # of every layer whose activation takes one
     batch_size: int | None = None  # None: a single sample
     dead_units: int = 0  # ReLU units allowed to be dead (z < 0 for every sample)
 
     def to_json(self) -> dict:
+        """The family as stored and hashed (a change of it changes the variants). The slope is
+        written only when a layer takes one: it changes no other family's variants."""
         out = {}
+        uses_slope = any(ACTIVATIONS[a].takes_slope for a in self.activations)
         for f in fields(self):
+            if f.name == "negative_slope" and not uses_slope:
+                continue
             value = getattr(self, f.name)
             if isinstance(value, Grid):
                 value = value.to_json()
@@ -227,16 +232,19 @@ def check(family: Family, where: str) -> Family:
         raise FamilyError(f"{where}.activations", f"has {len(family.activations)} entries but there are "
                           f"{len(family.layers)} layers (one activation per layer)")
     for i, name in enumerate(family.activations[:-1], 1):
-        if name == "softmax":
-            raise FamilyError(f"{where}.activations[{i}]", "softmax is only allowed in the output layer")
-    K = family.layers[-1]
-    if family.activations[-1] == "softmax" and K < 2:
-        raise FamilyError(f"{where}.layers", "a softmax output needs at least 2 units")
-    if family.loss == "binary_cross_entropy" and any(not 0 <= v <= 1 for v in family.target.values):
-        raise FamilyError(f"{where}.target", "binary_cross_entropy needs targets between 0 and 1")
-    if family.loss in ("binary_cross_entropy", "cross_entropy") and family.activations[-1] not in ("sigmoid", "softmax"):
-        raise FamilyError(f"{where}.activations", f"{family.loss} needs a sigmoid or softmax output layer")
-    relu_units = sum(n for n, a in zip(family.layers, family.activations) if a == "relu")
+        if not ACTIVATIONS[name].elementwise:
+            raise FamilyError(f"{where}.activations[{i}]", f"{name} is only allowed in the output layer")
+    K, output = family.layers[-1], ACTIVATIONS[family.activations[-1]]
+    if not output.elementwise and K < 2:
+        raise FamilyError(f"{where}.layers", f"a {output.name} output needs at least 2 units")
+    loss = LOSSES[family.loss]
+    if not loss.one_hot_targets and loss.targets is not None and \
+            not all(loss.targets.contains(v) for v in family.target.values):
+        raise FamilyError(f"{where}.target", loss.targets_text())
+    if loss.predictions is not None and not output.outputs.within(loss.predictions):
+        fitting = [a.name for a in ACTIVATIONS.values() if a.outputs.within(loss.predictions)]
+        raise FamilyError(f"{where}.activations", f"{family.loss} needs a {' or '.join(fitting)} output layer")
+    relu_units = sum(n for n, a in zip(family.layers, family.activations) if ACTIVATIONS[a].dies)
     if family.dead_units > relu_units:
         raise FamilyError(f"{where}.dead_units", f"asks for {family.dead_units} dead units but the family "
                           f"has {relu_units} ReLU units")

@@ -1,7 +1,7 @@
 """Teachers' overrides of single items; where a submission's decimal commas come from
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0003a
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0003a"
 branch_labels = None
 depends_on = None
 
