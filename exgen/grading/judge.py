@@ -11,7 +11,15 @@ answered cell is then compared with
    right (that is rounding drift: ŷ = 0.824 for 0.82491 costs nothing downstream), otherwise
    **follow_through** (wrong only because an earlier answer was wrong, computed right from it);
 3. otherwise **incorrect** — and the misconceptions of ``exgen.grading.misconceptions`` are
-   tried on the student's own inputs to say what probably went wrong.
+   tried on the student's own inputs to say what probably went wrong (or, failing that, whether
+   the answer is right but written with fewer digits than asked; ``exgen.grading.feedback``
+   words every message).
+
+A misconception found in a cell the student did not write (a step the teacher did not ask) is
+carried into the chain for its whole quantity, and the walk starts again with it: later answers
+computed right from that cell earn follow-through, as if it had been asked, and the first answer
+that shows it is the one item the mistake costs (tests/test_grading_unasked.py states this as a
+property over every misconception and every ``ask`` subset).
 
 Blank cells are **missing**, unreadable ones **invalid** (with the reason). Updated parameters
 are judged by their update (``tolerance(expected, old=W)``), so the old weight is never close.
