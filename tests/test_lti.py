@@ -536,3 +536,20 @@ def test_the_configuration_page_says_what_to_paste(database_url):
         assert [set(k) for k in jwks.json()["keys"]] == [{"kty", "n", "e", "kid", "use", "alg"}]
     with TestClient(create_app(ServiceConfig(database_url, base_url=BASE))) as c:
         assert "plain http" in c.get("/lti/config").text
+
+
+def test_a_teachers_override_goes_to_the_gradebook(lms):
+    """An override changes the score results report: the gradebook gets that score, and again
+    when the override is removed."""
+    browser = lms.browser()
+    location = page_token(browser.launch(ADA, lms.link()))
+    written, expected = answers(lms.url, "s001", "slip")
+    assert browser.http.post(f"{lms.tool}/api{location}/submissions", json={"answers": written}).status_code == 201
+    graded = wait_for(lambda: lms.platform.results.get(("c1", 1, ADA.user_id)))["scoreGiven"]
+    (item,) = [i for i, status in expected.items() if status == "incorrect"][:1]
+    run(lms.url, "override", "hw3", "s001", item, "--status", "correct", "--note", "a typo, the work is right")
+    decided = _kept(lms.url, "s001")["score"]
+    assert decided > graded
+    wait_for(lambda: abs(lms.platform.results[("c1", 1, ADA.user_id)]["scoreGiven"] - decided) < 1e-6)
+    run(lms.url, "override", "hw3", "s001", item, "--clear")
+    wait_for(lambda: abs(lms.platform.results[("c1", 1, ADA.user_id)]["scoreGiven"] - graded) < 1e-6)

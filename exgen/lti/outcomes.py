@@ -168,7 +168,9 @@ def _score_row(session: Session, line_item_id: int, student_pk: int, user_id: st
                                                  LtiScore.student_pk == student_pk))
     if row is not None:
         return row
-    pending = student_pk in kept_scores(session, [student_pk])  # graded before the first launch
+    student = session.get(Student, student_pk)
+    # graded (or decided by the teacher) before the first launch: to be sent
+    pending = student_pk in kept_scores(session, session.get(Assignment, student.assignment_id), [student_pk])
     try:
         with session.begin_nested():
             row = LtiScore(line_item_id=line_item_id, student_pk=student_pk, user_id=user_id[:255],
@@ -286,7 +288,7 @@ class _Claimed:
     posted_score: float | None
     url: str
     platform_id: int
-    definition: dict
+    assignment_id: int
 
 
 def _claim(session: Session, assignment_id: int | None, now: datetime) -> list[_Claimed]:
@@ -314,10 +316,9 @@ def _claim(session: Session, assignment_id: int | None, now: datetime) -> list[_
     rows = session.execute(
         select(LtiScore.id, LtiScore.student_pk, Student.student_id, LtiScore.user_id, LtiScore.generation,
                LtiScore.posted_submission_id, LtiScore.posted_score, LtiLineItem.url, LtiContext.platform_id,
-               Assignment.definition)
+               LtiContext.assignment_id)
         .join(LtiLineItem, LtiLineItem.id == LtiScore.line_item_id)
         .join(LtiContext, LtiContext.id == LtiLineItem.context_pk)
-        .join(Assignment, Assignment.id == LtiContext.assignment_id)
         .join(Student, Student.id == LtiScore.student_pk)
         .where(LtiScore.id.in_(ids)).order_by(LtiScore.id)).all()
     return [_Claimed(*row) for row in rows]
@@ -367,14 +368,15 @@ def send_pending(url: str, assignment_id: int | None = None, max_rounds: int = 1
             error, posted = unreachable.get(row.platform_id, ""), None
             if not error:
                 with session_scope(url) as session:
-                    kept = kept_scores(session, [row.student_pk]).get(row.student_pk)
+                    assignment = session.get(Assignment, row.assignment_id)
+                    kept = kept_scores(session, assignment, [row.student_pk]).get(row.student_pk)
                     same = (kept is not None and row.posted_submission_id == kept[0]
                             and row.posted_score is not None and abs(row.posted_score - kept[1]) < 1e-9)
                     if kept is not None and not same:
                         platform = session.get(LtiPlatform, row.platform_id)
                         try:
                             post_score(session, platform, row.url,
-                                       score_message(row.user_id, kept[1], max_score(row.definition), utcnow()),
+                                       score_message(row.user_id, kept[1], max_score(assignment.definition), utcnow()),
                                        (claims.SCOPE_SCORE,))
                             posted = kept
                         except PlatformError as e:
