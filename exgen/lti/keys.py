@@ -86,8 +86,8 @@ def _newest(session: Session) -> LtiKey | None:
 
 def ensure_key(session: Session) -> str:
     """The signing key's id, made now if there is none. Called where nothing else is written in
-    the transaction (``exgen lti register``, the service's start): a key must be committed
-    before anything signed with it leaves, since the platform checks it at ``/lti/jwks`` at once."""
+    the transaction (``exgen lti register``, ``/lti/jwks``): a key must be committed before
+    anything signed with it leaves, since the platform checks it at ``/lti/jwks`` at once."""
     row = _newest(session)
     return row.kid if row is not None else make_key(session).kid
 

@@ -34,15 +34,9 @@ from exgen.templating import render
 
 @asynccontextmanager
 async def lifespan(app):
-    from exgen.lti.keys import ensure_key
     from exgen.lti.outcomes import Outbox
 
-    def start():
-        with app.state.service.session() as session:
-            ensure_key(session)  # committed before any launch signs with it
-        return Outbox(app.state.service.config.database_url).start()
-
-    outbox = await run_in_threadpool(start)
+    outbox = await run_in_threadpool(lambda: Outbox(app.state.service.config.database_url).start())
     try:
         yield
     finally:
