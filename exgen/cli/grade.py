@@ -7,6 +7,7 @@ import click
 
 from exgen.cli.common import database, stderr_progress
 from exgen.cli.errors import InputError, read_bytes
+from exgen.limits import MAX_SHEET_FILE
 
 #: Rejected rows listed one by one; beyond this, a count.
 MAX_LISTED = 50
@@ -26,7 +27,7 @@ def grade(ctx, name, sheet_file):
     from exgen.grading.store import grade_sheet
     from exgen.storage.records import load_assignment
 
-    data = read_bytes(sheet_file, "answer sheet")
+    data = read_bytes(sheet_file, "answer sheet", MAX_SHEET_FILE)
 
     with database(ctx.obj, create=False) as session:
         items = sheet_items(load_assignment(session, name))

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from exgen.variants.assignment import AssignmentDef, ExerciseDef
 from exgen.storage.models import Assignment, Exercise, Student, Variant
-from exgen.variants.generator import Screening, generate
+from exgen.variants.generator import GenerationError, Screening, generate
 from exgen.engine.graph import build_graph, map_nested
 from exgen.variants.roster import RosterEntry
 from exgen.engine.solver import Solution, solve
-from exgen.engine.spec import Spec, parse_spec
+from exgen.engine.spec import Spec, SpecError, parse_spec
 
 
 class RecordError(ValueError):
@@ -197,7 +197,7 @@ def _make_variants(definition: AssignmentDef, exercise_def: ExerciseDef, exercis
     for student in students:
         spec = specs[student.student_id]
         solution = solve(spec)
-        doc = spec.to_dict()
+        doc = _stored_spec(spec, exercise_def.key)
         rows.append({
             "exercise_id": exercise.id,
             "student_pk": student.id,
@@ -211,6 +211,22 @@ def _make_variants(definition: AssignmentDef, exercise_def: ExerciseDef, exercis
     if progress:
         progress(len(rows) % 50)
     return rows
+
+
+def _stored_spec(spec: Spec, exercise: str) -> dict:
+    """The spec as stored, after checking that it reads back as the same spec: every later
+    command (variants, render, grade, export) parses the stored document, so a variant that
+    would not read back is refused here, before anything is stored."""
+    doc = spec.to_dict()
+    try:
+        same = parse_spec(doc) == spec
+    except SpecError as e:
+        raise GenerationError(f"exercise {exercise}: a variant does not read back as a spec "
+                              f"({e}); nothing was stored") from None
+    if not same:
+        raise GenerationError(f"exercise {exercise}: a variant's stored spec reads back as different "
+                              "values; nothing was stored")
+    return doc
 
 
 # -- reading back ------------------------------------------------------------------------------
