@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import fmean
 from typing import Callable
 
@@ -112,10 +113,20 @@ class Grader:
         if ref.startswith("'") and ref[1:] in self.student_pk:  # a defused id, see sheet.defuse
             return self.student_pk[ref[1:]], ref[1:], ""
         if ref.isdigit():  # a spreadsheet dropped the leading zeros of a numeric id
-            matches = [sid for sid in self.student_pk if sid.isdigit() and sid.lstrip("0") == ref.lstrip("0")]
+            matches = self._numeric_ids.get(ref.lstrip("0"), ())
             if len(matches) == 1:
                 return self.student_pk[matches[0]], matches[0], ""
         return None, "", f"unknown student {ref!r} (not on the roster of {self.record.name})"
+
+    @cached_property
+    def _numeric_ids(self) -> dict[str, list[str]]:
+        """Numeric student ids by their digits without leading zeros: built once, not scanned
+        for every row (a sheet whose ids all lost their zeros made grading O(N²))."""
+        index: dict[str, list[str]] = {}
+        for sid in self.student_pk:
+            if sid.isdigit():
+                index.setdefault(sid.lstrip("0"), []).append(sid)
+        return index
 
     def marker(self, variant) -> Marker:
         key = (variant.student_id, variant.exercise)
@@ -200,24 +211,25 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
     scores = func.coalesce(select(func.sum(ItemResult.score)).where(ItemResult.submission_id == Submission.id)
                            .correlate(Submission).scalar_subquery(), 0.0)
     # The order of arrival: files in the order they were graded (graders of one assignment take
-    # turns, so a file's first id orders it), rows in file order.
-    first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
-             .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256).subquery())
+    # turns, so a file's first id orders it), rows in file order. Read once: as a subquery of
+    # every chunk below it grouped all the assignment's submissions again for each 500 students.
+    file_order = dict(session.execute(
+        select(Submission.source_sha256, func.min(Submission.id))
+        .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256)).all())
     chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
     was: dict[int, int] = {}
     for n in range(0, len(pks), 500):
         rows = session.execute(
             select(Submission.id, Submission.student_pk, Submission.status, Submission.current, scores,
-                   first.c.first, Submission.line)
-            .join(first, first.c.source_sha256 == Submission.source_sha256)
+                   Submission.source_sha256, Submission.line)
             .where(Submission.assignment_id == assignment_id, Submission.student_pk.in_(pks[n:n + 500]))
         ).all()
-        for sid, pk, status, current, score, file_order, line in rows:
+        for sid, pk, status, current, score, sha256, line in rows:
             if current:
                 was[pk] = sid
             if status != GRADED:
                 continue
-            arrival = (file_order, line)
+            arrival = (file_order[sha256], line)
             rank = (round(score, 9), arrival, sid) if keep == "best" else (arrival, sid)
             if pk not in chosen or rank > chosen[pk]:
                 chosen[pk] = rank
@@ -239,9 +251,10 @@ def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
     lock_assignment(session, assignment.id)
     record = load_assignment(session, name)
     grader = Grader(session, assignment, record)
+    present = set(sheet.columns)
     summary = GradeSummary(name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
                            ignored_columns=list(sheet.ignored),
-                           missing_columns=[i for i in grader.items if i not in set(sheet.columns)])
+                           missing_columns=[i for i in grader.items if i not in present])
 
     stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
         select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
