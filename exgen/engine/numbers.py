@@ -173,8 +173,7 @@ def literal(value) -> mpq:
     if isinstance(value, Unreadable):
         if not value.finite:
             raise LiteralError(f"must be a finite number, got {value}")
-        raise LiteralError(f"must be a number of at most {MAX_SIGNIFICANT_DIGITS} significant digits, "
-                           f"got {value} (at most {MAX_NUMBER_CHARACTERS})")
+        raise LiteralError(f"must be written with at most {MAX_NUMBER_CHARACTERS} characters, got {value}")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise LiteralError(f"must be a finite number, got {shown(value)}")

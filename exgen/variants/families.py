@@ -196,7 +196,8 @@ def _grid(value, field: str, rule=None) -> Grid:
                 try:
                     rule(v, field)
                 except SpecError as e:
-                    raise FamilyError(field, f"holds {shown(v)}, which {e.message}") from None
+                    rule_text = e.message.rsplit(", got ", 1)[0]
+                    raise FamilyError(field, f"holds {shown(v)}; every value {rule_text}") from None
         return Grid(values)
     raise FamilyError(field, "must be a list of values or a grid {min = ..., max = ..., step = ...}")
 
