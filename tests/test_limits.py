@@ -407,3 +407,40 @@ def test_documents_number_tokens_too_long_to_hold_are_named():
     with pytest.raises(SpecError, match=r"input\[2\]: must be written with at most 100 characters, got a "
                                         r"number written with 5000 characters"):
         parse_spec({**network(), "input": data[0]["input"]})
+
+
+# -- any value of any type in any field -----------------------------------------------------------
+TOML_VALUES = st.recursive(
+    st.one_of(number_tokens(), st.sampled_from(['"text"', '""', '"q1"', '"two-layer"', '"relu"', "true", "false",
+                                                "1979-05-27", "07:32:00", "1979-05-27T07:32:00Z", '"\\u0000"',
+                                                '"a\\nb"', '"' + "x" * 500 + '"'])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+                            st.dictionaries(st.sampled_from(["a", "min", "max", "step", "exclude", "b"]), inner,
+                                            max_size=3).map(
+                                lambda d: "{" + ", ".join(f"{k} = {v}" for k, v in d.items()) + "}")),
+    max_leaves=6)
+ANY_FIELD = {
+    "name": 'name = {}\nseed = 1\n' + EX, "title": HEAD + "title = {}\n" + EX, "course": HEAD + "course = {}\n" + EX,
+    "exercise": HEAD + "exercise = {}\n", "instructions": HEAD + "instructions = {}\n" + EX,
+    "exercise[1].id": HEAD + '[[exercise]]\nid = {}\npreset = "two-layer"\n',
+    "exercise[1].preset": HEAD + '[[exercise]]\nid = "q1"\npreset = {}\n',
+    "exercise[1].ask": HEAD + EX + "ask = {}\n", "exercise[1].family": HEAD + EX + "family = {}\n",
+    **{f"exercise[1].family.{key}": HEAD + EX + f"[exercise.family]\n{key} = {{}}\n"
+       for key in ("inputs", "layers", "activations", "loss", "input", "weights", "bias", "target", "learning_rate",
+                   "negative_slope", "batch_size", "dead_units")},
+    **{f"exercise[1].spec.{key}": HEAD + SPEC.format(x=1, t=1, lr=0.1, w=0.5, b=0, s=0.1).replace(
+        f"\n{key} = ", f"\n{key} = {{}}\n#") for key in ("input", "target", "loss", "learning_rate", "weights",
+                                                         "bias", "activation")},
+}
+
+
+@settings(max_examples=300)
+@given(field=st.sampled_from(sorted(ANY_FIELD)), value=TOML_VALUES)
+def test_any_value_of_any_type_in_any_field_is_read_or_refused(field, value):
+    text = ANY_FIELD[field].replace("{}", value, 1)
+    start = time.perf_counter()
+    try:
+        parse_assignment(text)
+    except AssignmentError as e:
+        assert one_line(str(e)), str(e)
+    assert time.perf_counter() - start < HANG

@@ -57,7 +57,7 @@ CASES = [
     (mutate(loss="mse"), "loss: unknown loss 'mse'; known: squared_error"),
     (mutate(layers__0__activation="softmax"), "layers[1].activation: softmax is only allowed in the output layer"),
     # targets of the cross-entropy losses
-    (mutate(loss="binary_cross_entropy", target=[1.5]), "target: binary_cross_entropy needs targets between 0 and 1, entry 1 is 3/2"),
+    (mutate(loss="binary_cross_entropy", target=[1.5]), "target: binary_cross_entropy needs targets between 0 and 1, entry 1 is 1.5"),
     (
         {**mutate(loss="cross_entropy", target=[0.5, 0.6]),
          "layers": [BASE["layers"][0], {"weights": [[0.4, 0.7], [0.1, 0.2]], "bias": [0.2, 0.1], "activation": "softmax"}]},

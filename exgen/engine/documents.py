@@ -12,7 +12,9 @@ that holds them is named when the document is validated.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import re
 import tomllib
 from decimal import Decimal
@@ -125,7 +127,8 @@ def load(text: str, fmt: str):
 
 
 def describe(value) -> str:
-    """A value of a document in words, for messages (``the text 'two'``, ``a list``)."""
+    """A value of a document in words, for messages (``the text 'two'``, ``a list``, a
+    number as written: ``1e308``, ``nan``)."""
     if isinstance(value, Unreadable):
         return str(value)
     if isinstance(value, str):
@@ -137,6 +140,25 @@ def describe(value) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a table"
-    if isinstance(value, int) and value.bit_length() > 130:  # str() refuses more than 4,300 digits
-        return f"a whole number of about {round(value.bit_length() * 0.30103):,} digits"
+    if isinstance(value, int):
+        if value.bit_length() > 130:  # str() refuses more than 4,300 digits
+            return f"a whole number of about {round(value.bit_length() * 0.30103):,} digits"
+        return str(value)
+    if isinstance(value, float):
+        value = Decimal(repr(value)) if math.isfinite(value) else Decimal(str(value))
+    if isinstance(value, Decimal):
+        return _decimal_as_written(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"the date/time {value.isoformat()}"
     return repr(value)
+
+
+def _decimal_as_written(value: Decimal) -> str:
+    if value.is_nan():
+        return "nan"
+    if value.is_infinite():
+        return "-inf" if value < 0 else "inf"
+    text = str(value).lower().replace("e+", "e")
+    if len(text) > 40:
+        return f"{text[:20]}… (a number of {len(value.as_tuple().digits)} digits)"
+    return text

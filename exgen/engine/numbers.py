@@ -133,29 +133,11 @@ class LiteralError(ValueError):
 
 _BOUND = mpq(10) ** MAGNITUDE
 _LEAST = 1 / _BOUND
-_SHOWN_LIMIT = 40
 
 
 def shown(value) -> str:
     """A number as its writer wrote it, for messages: ``1e308``, ``nan``, ``-inf``, ``0.1`` —
     never ``Decimal('1E+308')``, and never thousands of digits."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, Unreadable):
-        return str(value)
-    if isinstance(value, float):
-        value = Decimal(repr(value)) if math.isfinite(value) else Decimal(str(value))
-    if isinstance(value, Decimal):
-        if value.is_nan():
-            return "nan"
-        if value.is_infinite():
-            return "-inf" if value < 0 else "inf"
-        text = str(value).lower().replace("e+", "e")
-        if len(text) > _SHOWN_LIMIT:
-            return f"{text[:20]}… (a number of {len(value.as_tuple().digits)} digits)"
-        return text
-    if isinstance(value, int):
-        return describe(value) if value.bit_length() > 130 else str(value)
     if type(value) is type(ZERO):
         return exact_string(value)
     return describe(value)
