@@ -9,8 +9,9 @@ STAMP  := $(VENV)/.installed
 
 # Debian packages: Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
 # poppler-utils (pdftotext/pdftoppm) for tests that look at pages, fonts for the documents
-# (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text).
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra
+# (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text),
+# zbar-tools (zbarimg) for the tests that read the worksheets' QR codes back.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra zbar-tools
 
 .PHONY: demo test system-packages bench clean
 

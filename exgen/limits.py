@@ -81,6 +81,15 @@ MAX_ASSIGNMENT_FILE = 4 * MIB
 MAX_ROSTER_FILE = 16 * MIB
 #: 50,000 rows of hw3 (42 answers) are ~25 MB; a large assignment's sheet fits in 64 MB.
 MAX_SHEET_FILE = 64 * MIB
+#: A submitted worksheet, a filled PDF (~60 KB; a scan inside one is not an answer exgen could
+#: read anyway), or any one member of a zip of submissions.
+MAX_PDF_BYTES = 20 * MIB
+#: Members of one zip (directories not counted): a class of 1000 with a few files each.
+MAX_ZIP_MEMBERS = 10_000
+#: Bytes all members of one zip come to once decompressed.
+MAX_ZIP_BYTES = 2 * 1024 * MIB
+#: Archive levels: an LMS zip, and zips inside it (a student who zipped their PDF).
+MAX_ZIP_DEPTH = 2
 #: Nesting of brackets in a JSON or TOML document, and parts of one dotted TOML key. A spec
 #: needs 5 levels (an array of specs, a spec, its layers, a layer, its weight rows); an
 #: assignment 7. Python's parsers recurse once per level (5,000 levels exhaust the stack) and

@@ -21,6 +21,7 @@ COMMANDS = {
     "render": "render",
     "answer-sheet": "answer_sheet",
     "grade": "grade",
+    "feedback": "feedback",
     "regrade": "regrade",
     "results": "results",
     "report": "report",

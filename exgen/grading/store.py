@@ -242,76 +242,93 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
     return sum(1 for pk, sid in winners.items() if pk in was and was[pk] != sid)
 
 
+class GradingRun:
+    """One grading run on one assignment: any number of files (answer sheets, filled
+    worksheets), graded in the caller's transaction. The assignment is locked, loaded and its
+    markers built once for the whole run."""
+
+    def __init__(self, session: Session, name: str):
+        self.session = session
+        self.assignment = find_assignment(session, name)
+        lock_assignment(session, self.assignment.id)
+        self.record = load_assignment(session, name)
+        self.grader = Grader(session, self.assignment, self.record)
+        self.attempts = _attempts_so_far(session, self.assignment.id)
+
+    def grade(self, sheet: AnswerSheet, progress: Callable[[int], None] | None = None,
+              source: str = "csv") -> GradeSummary:
+        """Grade and store every row of a read answer sheet (or of a filled worksheet read
+        into one). ``source`` says how the rows came in (``csv``, or ``pdf``)."""
+        start = time.perf_counter()
+        session, assignment, grader = self.session, self.assignment, self.grader
+        present = set(sheet.columns)
+        summary = GradeSummary(self.record.name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
+                               ignored_columns=list(sheet.ignored),
+                               missing_columns=[i for i in grader.items if i not in present])
+
+        stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
+            select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
+                Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
+        new_rows = []
+        for row in sheet.rows:
+            if row.line in stored:
+                ref, status, problem = stored[row.line]
+                summary.already_stored += 1
+                if status == REJECTED:
+                    summary.rejected.append((row.line, ref, problem))
+                continue
+            new_rows.append(row)
+        if progress and summary.already_stored:
+            progress(summary.already_stored)
+
+        attempts = self.attempts
+        graded_pks = []
+        for n in range(0, len(new_rows), CHUNK):
+            chunk = new_rows[n:n + CHUNK]
+            submissions, results = [], []
+            for row in chunk:
+                marked = mark_row(grader, row.student_ref, row.cells, row.problem)
+                attempt = None
+                if marked.status == GRADED:
+                    summary.graded += 1
+                    summary.students.add(marked.student_id)
+                    summary.answers += len(marked.items)
+                    summary.scores.append(marked.score)
+                    graded_pks.append(marked.student_pk)
+                    attempt = attempts[marked.student_pk] = attempts.get(marked.student_pk, 0) + 1
+                elif marked.status == EMPTY:
+                    summary.empty += 1
+                else:
+                    summary.rejected.append((row.line, row.student_ref, marked.problem))
+                submissions.append({
+                    "assignment_id": assignment.id,
+                    "student_ref": row.student_ref[:300],
+                    "student_pk": marked.student_pk,
+                    "source": source,
+                    "source_name": sheet.source[-500:],
+                    "source_sha256": sheet.sha256,
+                    "line": row.line,
+                    "raw": row.raw,
+                    "cells": row.cells,
+                    "status": marked.status,
+                    "problem": marked.problem,
+                    "current": False,  # elected below, once every row of the file is in
+                    "attempt": attempt,
+                })
+                results.append(marked.items)
+            _insert(session, submissions, results)
+            if progress:
+                progress(len(chunk))
+        summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(self.record.definition))
+        summary.seconds = time.perf_counter() - start
+        return summary
+
+
 def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
                 progress: Callable[[int], None] | None = None, source: str = "csv") -> GradeSummary:
     """Grade and store every row of a read answer sheet (the caller commits or rolls back).
     ``source`` says how the rows came in (``csv``, or ``pdf`` for a filled worksheet)."""
-    start = time.perf_counter()
-    assignment = find_assignment(session, name)
-    lock_assignment(session, assignment.id)
-    record = load_assignment(session, name)
-    grader = Grader(session, assignment, record)
-    present = set(sheet.columns)
-    summary = GradeSummary(name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
-                           ignored_columns=list(sheet.ignored),
-                           missing_columns=[i for i in grader.items if i not in present])
-
-    stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
-        select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
-            Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
-    new_rows = []
-    for row in sheet.rows:
-        if row.line in stored:
-            ref, status, problem = stored[row.line]
-            summary.already_stored += 1
-            if status == REJECTED:
-                summary.rejected.append((row.line, ref, problem))
-            continue
-        new_rows.append(row)
-    if progress and summary.already_stored:
-        progress(summary.already_stored)
-
-    attempts = _attempts_so_far(session, assignment.id)
-    graded_pks = []
-    for n in range(0, len(new_rows), CHUNK):
-        chunk = new_rows[n:n + CHUNK]
-        submissions, results = [], []
-        for row in chunk:
-            marked = mark_row(grader, row.student_ref, row.cells, row.problem)
-            attempt = None
-            if marked.status == GRADED:
-                summary.graded += 1
-                summary.students.add(marked.student_id)
-                summary.answers += len(marked.items)
-                summary.scores.append(marked.score)
-                graded_pks.append(marked.student_pk)
-                attempt = attempts[marked.student_pk] = attempts.get(marked.student_pk, 0) + 1
-            elif marked.status == EMPTY:
-                summary.empty += 1
-            else:
-                summary.rejected.append((row.line, row.student_ref, marked.problem))
-            submissions.append({
-                "assignment_id": assignment.id,
-                "student_ref": row.student_ref[:300],
-                "student_pk": marked.student_pk,
-                "source": source,
-                "source_name": sheet.source[-500:],
-                "source_sha256": sheet.sha256,
-                "line": row.line,
-                "raw": row.raw,
-                "cells": row.cells,
-                "status": marked.status,
-                "problem": marked.problem,
-                "current": False,  # elected below, once every row of the file is in
-                "attempt": attempt,
-            })
-            results.append(marked.items)
-        _insert(session, submissions, results)
-        if progress:
-            progress(len(chunk))
-    summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(record.definition))
-    summary.seconds = time.perf_counter() - start
-    return summary
+    return GradingRun(session, name).grade(sheet, progress, source)
 
 
 def _attempts_so_far(session: Session, assignment_id: int) -> dict[int, int]:
