@@ -24,8 +24,12 @@ COMMANDS = {
     "feedback": "feedback",
     "regrade": "regrade",
     "results": "results",
+    "override": "override",
     "report": "report",
     "export": "export",
+    "links": "links",
+    "token": "token",
+    "serve": "serve",
 }
 
 

@@ -14,13 +14,21 @@ Rules that keep marks trustworthy:
   :func:`elect_current`; the others are kept;
 - the caller runs one file in one transaction, and graders of one assignment take turns (a row
   lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
-  lose nor double-count a submission.
+  lose nor double-count a submission;
+- a student's own submission from the web (:func:`submit_answers`) locks only that student
+  (see ``lock_student``): students of one class hand in at the same time, one student's
+  attempts are counted one at a time, and a file graded meanwhile waits for them (and they
+  for it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from statistics import fmean
 from typing import Callable
@@ -32,6 +40,7 @@ from exgen.variants.assignment import GRADING_DEFAULTS
 from exgen.storage.models import Assignment, ItemResult, Student, Submission
 from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
+from exgen.grading.policy import Policy, utcnow
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
@@ -48,6 +57,27 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
     table = Assignment.__table__
     session.execute(update(table).where(table.c.id == assignment_id)
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
+
+
+def lock_student(session: Session, assignment_id: int, student_pk: int):
+    """Wait until no other submission of this student and no grader of the assignment is at
+    work, then hold both off until commit — while other students' submissions go on. Returns
+    the assignment as it is now (an ``AssignmentRow``: its policy may have changed while this
+    waited).
+
+    PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
+    grader's ``lock_assignment`` waits for them, and they for it) and an update lock on the
+    student's row (a student's submissions take turns, so attempts are counted and the current
+    submission elected one at a time), both in one statement. SQLite has one writer at a time:
+    a no-op UPDATE takes its write lock before anything is read."""
+    from exgen.storage.rows import ASSIGNMENT, LOCK_STUDENT_POSTGRESQL, LOCK_STUDENT_SQLITE, AssignmentRow
+
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(LOCK_STUDENT_POSTGRESQL, {"student": student_pk}).one()
+    else:
+        session.execute(LOCK_STUDENT_SQLITE, {"student": student_pk})
+        row = session.execute(ASSIGNMENT, {"assignment": assignment_id}).one()
+    return AssignmentRow(row.id, row.name, row.title, row.updated_at, row.variants_hash, row.definition)
 
 
 @dataclass
@@ -135,8 +165,16 @@ class Grader:
             marker = self._markers[key] = Marker.for_variant(variant, self.instructions)
         return marker
 
-    def judge(self, student_id: str, cells: dict[str, str]) -> list[dict]:
-        """Item-result rows (without submission id) for one student's cells, in sheet order."""
+    def reads_decimal_comma(self, source_uses_it: bool) -> bool:
+        """Whether "1,181" is 1.181 in a submission: the assignment's ``decimal_comma`` setting,
+        or under "auto" whether its source writes decimal commas (a ';' sheet, a locale)."""
+        setting = self.grading.get("decimal_comma", "auto")
+        return bool(source_uses_it) if setting == "auto" else bool(setting)
+
+    def judge(self, student_id: str, cells: dict[str, str], decimal_comma: bool = False) -> list[dict]:
+        """Item-result rows (without submission id) for one student's cells, in sheet order;
+        ``decimal_comma``: the submission's source writes decimal commas."""
+        comma = self.reads_decimal_comma(decimal_comma)
         rows = []
         for exercise in self.record.exercises:
             variant = self.record.variant(student_id, exercise["key"])
@@ -144,7 +182,7 @@ class Grader:
                 continue
             prefix = exercise["key"] + "."
             answers = {item: cells.get(prefix + item, "") for item in variant.asked}
-            verdicts = self.marker(variant).judge(answers)
+            verdicts = self.marker(variant).judge(answers, comma)
             share = float(variant.points) / len(verdicts)
             for v in verdicts:
                 item = prefix + v.item
@@ -178,10 +216,14 @@ class Marked:
         return sum(r["score"] for r in self.items)
 
 
-def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str = "") -> Marked:
+def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str = "",
+             decimal_comma: bool = False) -> Marked:
     """Mark one submission (a sheet row, a web form, a filled PDF) from what was stored of it:
     rejected when it cannot be read (``problem``) or its student is unknown, empty when it holds
-    no answer, otherwise graded. The one rule for grading and regrading alike."""
+    no answer, otherwise graded. The one rule for grading and regrading alike. ``decimal_comma``:
+    the submission comes from where the comma is the decimal separator (a ';'-separated sheet;
+    a web form under such a locale, see ``exgen.grading.reading.locale_uses_decimal_comma``);
+    store it with the submission (``Submission.decimal_comma``) so a regrade reads it alike."""
     if problem or cells is None:
         return Marked(REJECTED, problem=problem or "the row cannot be read")
     pk, student_id, problem = grader.resolve(student_ref)
@@ -189,10 +231,7 @@ def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str 
         return Marked(REJECTED, problem=problem)
     if not has_answers(cells, grader.items):
         return Marked(EMPTY, pk, student_id)
-    return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells))
-
-
-KEEP_POLICIES = ("last", "best")
+    return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells, decimal_comma))
 
 
 def keep_policy(definition: dict | None) -> str:
@@ -210,29 +249,37 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
         return 0
     scores = func.coalesce(select(func.sum(ItemResult.score)).where(ItemResult.submission_id == Submission.id)
                            .correlate(Submission).scalar_subquery(), 0.0)
-    # The order of arrival: files in the order they were graded (graders of one assignment take
-    # turns, so a file's first id orders it), rows in file order. Read once: as a subquery of
-    # every chunk below it grouped all the assignment's submissions again for each 500 students.
-    file_order = dict(session.execute(
-        select(Submission.source_sha256, func.min(Submission.id))
-        .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256)).all())
-    chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
-    was: dict[int, int] = {}
+    # Every submission of these students, read in chunks of 500 students.
+    rows = []
     for n in range(0, len(pks), 500):
-        rows = session.execute(
+        rows += session.execute(
             select(Submission.id, Submission.student_pk, Submission.status, Submission.current, scores,
                    Submission.source_sha256, Submission.line)
             .where(Submission.assignment_id == assignment_id, Submission.student_pk.in_(pks[n:n + 500]))
         ).all()
-        for sid, pk, status, current, score, sha256, line in rows:
-            if current:
-                was[pk] = sid
-            if status != GRADED:
-                continue
-            arrival = (file_order[sha256], line)
-            rank = (round(score, 9), arrival, sid) if keep == "best" else (arrival, sid)
-            if pk not in chosen or rank > chosen[pk]:
-                chosen[pk] = rank
+    # The order of arrival: files in the order they were graded (graders of one assignment take
+    # turns, so a file's first id orders it), rows in file order; a web submission is a file of
+    # its own. Only the files these students appear in are looked at, so electing one student's
+    # submission costs the same in a class of 10 or of 1,000; and each file is grouped once per
+    # call (grouped again for every 500 students, a class-wide sheet cost O(N²)).
+    files = sorted({sha256 for *_, sha256, _ in rows})
+    file_order: dict[str, int] = {}
+    for n in range(0, len(files), 500):
+        file_order.update(session.execute(
+            select(Submission.source_sha256, func.min(Submission.id))
+            .where(Submission.assignment_id == assignment_id, Submission.source_sha256.in_(files[n:n + 500]))
+            .group_by(Submission.source_sha256)).all())
+    chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
+    was: dict[int, int] = {}
+    for sid, pk, status, current, score, sha256, line in rows:
+        if current:
+            was[pk] = sid
+        if status != GRADED:
+            continue
+        arrival = (file_order[sha256], line)
+        rank = (round(score, 9), arrival, sid) if keep == "best" else (arrival, sid)
+        if pk not in chosen or rank > chosen[pk]:
+            chosen[pk] = rank
     winners = {pk: rank[-1] for pk, rank in chosen.items()}
     table = Submission.__table__
     session.execute(update(table).where(table.c.assignment_id == assignment_id, table.c.student_pk.in_(pks),
@@ -287,7 +334,7 @@ class GradingRun:
             chunk = new_rows[n:n + CHUNK]
             submissions, results = [], []
             for row in chunk:
-                marked = mark_row(grader, row.student_ref, row.cells, row.problem)
+                marked = mark_row(grader, row.student_ref, row.cells, row.problem, sheet.decimal_comma)
                 attempt = None
                 if marked.status == GRADED:
                     summary.graded += 1
@@ -314,6 +361,7 @@ class GradingRun:
                     "problem": marked.problem,
                     "current": False,  # elected below, once every row of the file is in
                     "attempt": attempt,
+                    "decimal_comma": sheet.decimal_comma,
                 })
                 results.append(marked.items)
             _insert(session, submissions, results)
@@ -388,7 +436,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
     summary = RegradeSummary(name, max_score=grader.max_score)
     subs = session.execute(
         select(Submission.id, Submission.student_ref, Submission.cells, Submission.status,
-               Submission.problem, Submission.current)
+               Submission.problem, Submission.current, Submission.decimal_comma)
         .where(Submission.assignment_id == assignment.id).order_by(Submission.id)).all()
     summary.submissions = len(subs)
     old_scores = dict(session.execute(
@@ -405,7 +453,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         if sub.cells is None and sub.status == REJECTED:  # unreadable when it came: it stays so
             marked = Marked(REJECTED, problem=sub.problem)
         else:
-            marked = mark_row(grader, sub.student_ref, sub.cells)
+            marked = mark_row(grader, sub.student_ref, sub.cells, decimal_comma=sub.decimal_comma)
         if marked.status == GRADED:
             score = marked.score
             if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:
@@ -431,3 +479,217 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         progress(len(subs) % CHUNK)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+# -- the web: one student's own answers ---------------------------------------------------------
+#: A web submission's raw text is kept up to this many characters (the HTTP layer refuses
+#: larger bodies before they are read).
+MAX_RAW = 200_000
+WEB = "web"
+#: How a refusal by the policy starts its stored ``problem`` (a repeated request reads it back).
+LATE_REFUSED = "handed in after the due time"
+NO_ATTEMPTS = "no attempts left"
+
+
+@dataclass
+class WebOutcome:
+    """What became of one web submission: stored as ``status`` (graded, rejected or empty),
+    and ``refused`` (``"attempts"``, ``"late"``, ``"rate"``) when the policy refused it."""
+
+    status: str
+    submission_id: int | None = None
+    attempt: int | None = None  # the student's n-th graded submission
+    attempts_used: int = 0  # graded submissions of the student, this one included
+    late: bool = False
+    received_at: datetime | None = None
+    problem: str = ""
+    refused: str = ""
+    retry_after: int = 0  # seconds, when refused for the rate
+    duplicate: bool = False  # the same submission (its key) arrived before: that one is returned
+    items: list = field(default_factory=list)  # item-result rows, in sheet order
+    max_score: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(r["score"] for r in self.items)
+
+
+class _Graders:
+    """One Grader per assignment and process, built again when the assignment changes (its
+    definition or variants) or a student is new to it: web submissions arrive one at a time,
+    and loading a class's variants for each would cost more than judging."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._graders: dict[int, tuple[tuple, Grader]] = {}
+
+    def get(self, session: Session, assignment: Assignment, student_id: str) -> Grader:
+        version = (assignment.updated_at, assignment.variants_hash, assignment.definition.get("service"))
+        with self._lock:
+            cached = self._graders.get(assignment.id)
+        if cached and cached[0] == version and student_id in cached[1].student_pk:
+            return cached[1]
+        grader = Grader(session, assignment, load_assignment(session, assignment.name))
+        with self._lock:
+            self._graders[assignment.id] = (version, grader)
+        return grader
+
+    def clear(self) -> None:
+        with self._lock:
+            self._graders.clear()
+
+
+GRADERS = _Graders()
+
+
+def student_attempts(session: Session, student_pk: int, since: datetime | None = None) -> tuple[int, int, datetime | None]:
+    """(graded submissions of a student, web submissions since ``since``, the oldest of those)."""
+    from exgen.storage.rows import STUDENT_ATTEMPTS
+
+    if since is None:
+        since = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+    row = session.execute(STUDENT_ATTEMPTS, {"student": student_pk, "since": since}).one()
+    return row.used, row.recent, row.oldest
+
+
+def submit_answers(session: Session, student: Student, cells: dict | None, raw: str, *,
+                   problem: str = "", key: str | None = None, per_minute: int | None = None,
+                   now: datetime | None = None) -> WebOutcome:
+    """Store and mark one student's answers from the web, under the assignment's policy.
+
+    ``cells``: item -> text as typed, or None when the request could not be read (``problem``
+    says why; the raw text is stored all the same, as a rejected submission). ``key``: the
+    client's name for this submission (the page's form carries one): the same key again is the
+    same submission (a double click, a reload), answered with what was stored the first time.
+    ``per_minute``: at most this many web submissions of one student in any 60 s, counted in
+    the database, so every app process on it counts the same (``refused = "rate"``: nothing is
+    stored). The policy's refusals (no attempts left, late work refused) are stored as rejected
+    submissions with the reason. The caller commits."""
+    now = now or utcnow()
+    assignment = lock_student(session, student.assignment_id, student.id)
+    policy = Policy.of(assignment.definition)
+    salt = key if key else uuid.uuid4().hex
+    sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
+    if key:
+        from exgen.storage.rows import SUBMISSION_BY_SOURCE
+
+        earlier = session.execute(SUBMISSION_BY_SOURCE, {"assignment": assignment.id, "sha256": sha256}).scalar()
+        if earlier is not None:
+            return _stored_outcome(session, session.get(Submission, earlier), policy)
+    since = now - timedelta(seconds=60)
+    used, recent, oldest = student_attempts(session, student.id, since)
+    if per_minute and recent >= per_minute:
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        wait = 60 - (now - oldest).total_seconds() if oldest is not None else 60
+        return WebOutcome("", attempts_used=used, refused="rate", retry_after=max(1, int(wait + 0.999)))
+
+    grader = GRADERS.get(session, assignment, student.student_id)
+    late = policy.is_late(now)
+    refused = ""
+    if problem or cells is None:
+        marked = Marked(REJECTED, student.id, student.student_id, problem=problem or "the request cannot be read")
+    elif late and policy.late == "refuse":
+        refused = "late"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"{LATE_REFUSED} ({policy.due.isoformat()}); late work is refused")
+    elif policy.attempts and used >= policy.attempts:
+        refused = "attempts"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"{NO_ATTEMPTS} ({used} of {policy.attempts} used)")
+    else:
+        marked = mark_row(grader, student.student_id, cells)
+    attempt = used + 1 if marked.status == GRADED else None
+    from exgen.storage.rows import INSERT_SUBMISSION
+
+    submission_id = session.execute(INSERT_SUBMISSION, {
+        "assignment_id": assignment.id,
+        "student_ref": student.student_id[:300],
+        "student_pk": student.id,
+        "source": WEB,
+        "source_name": f"web: {student.student_id}"[:500],
+        "source_sha256": sha256,
+        "line": 1,
+        "raw": raw[:MAX_RAW],
+        "cells": cells,
+        "status": marked.status,
+        "problem": marked.problem,
+        "current": False,
+        "attempt": attempt,
+        "late": late,
+        "received_at": now,
+    }).scalar_one()
+    if marked.items:
+        _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
+    if marked.status == GRADED:
+        _elect_newest(session, student.id, submission_id, marked.score, policy.keep)
+    return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
+                      marked.problem, refused, items=marked.items, max_score=grader.max_score)
+
+
+_ITEM_COLUMNS = ("submission_id integer, item text, position integer, status text, score float8, "
+                 "max_score float8, submitted text, value float8, expected float8, misconception text, "
+                 "feedback text")
+_ITEMS_FROM_JSON = None
+
+
+def _insert_item_results(session: Session, rows: list[dict]) -> None:
+    """A submission's item results in one statement. On PostgreSQL the rows travel as one JSON
+    parameter (an executemany sends a statement per row, and a multi-row VALUES is compiled
+    anew for every submission: both cost more than judging the answers)."""
+    global _ITEMS_FROM_JSON
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(ItemResult.__table__), rows)
+        return
+    if _ITEMS_FROM_JSON is None:
+        from sqlalchemy import text
+
+        names = ", ".join(column.split()[0] for column in _ITEM_COLUMNS.split(", "))
+        _ITEMS_FROM_JSON = text(f"INSERT INTO item_results ({names}) SELECT {names} "
+                                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_ITEM_COLUMNS})")
+    import json
+
+    session.execute(_ITEMS_FROM_JSON, {"rows": json.dumps(rows)})
+
+
+def _elect_newest(session: Session, student_pk: int, submission_id: int, score: float, keep: str) -> None:
+    """:func:`elect_current` for one student whose newest graded submission just arrived (under
+    their lock, so it is the last to arrive): it counts under ``last``, and under ``best`` when
+    it scores at least as well as the one that counted (a tie goes to the later one) — one or
+    two statements instead of ranking every submission of the student again."""
+    from exgen.storage.rows import CURRENT_SCORE, ELECT_NEWEST
+
+    if keep == "best":
+        best = session.execute(CURRENT_SCORE, {"student": student_pk, "new": submission_id}).scalar()
+        if best is not None and round(score, 9) < round(best, 9):
+            return
+    session.execute(ELECT_NEWEST, {"student": student_pk, "new": submission_id})
+
+
+def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:
+    used, _, _ = student_attempts(session, submission.student_pk)
+    items = [{"item": r.item, "position": r.position, "status": r.status, "score": r.score,
+              "max_score": r.max_score, "submitted": r.submitted, "value": r.value, "expected": r.expected,
+              "misconception": r.misconception, "feedback": r.feedback}
+             for r in session.scalars(select(ItemResult).where(ItemResult.submission_id == submission.id)
+                                      .order_by(ItemResult.position))]
+    refused = ("late" if submission.problem.startswith(LATE_REFUSED)
+               else "attempts" if submission.problem.startswith(NO_ATTEMPTS) else "")
+    record_max = session.get(Assignment, submission.assignment_id).definition["exercises"]
+    return WebOutcome(submission.status, submission.id, submission.attempt, used, submission.late,
+                      submission.received_at, submission.problem, refused, duplicate=True, items=items,
+                      max_score=float(sum(e["points"] for e in record_max)))
+
+
+def latest_submission(session: Session, student_pk: int) -> Submission | None:
+    """The student's last stored submission from any source (what their page shows again)."""
+    return session.scalar(select(Submission).where(Submission.student_pk == student_pk)
+                          .order_by(Submission.id.desc()).limit(1))
+
+
+def submission_outcome(session: Session, submission: Submission) -> WebOutcome:
+    """A stored submission as an outcome (for showing it again)."""
+    policy = Policy.of(session.get(Assignment, submission.assignment_id).definition)
+    outcome = _stored_outcome(session, submission, policy)
+    outcome.duplicate = False
+    return outcome

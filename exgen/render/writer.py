@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,3 +299,47 @@ def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) 
         writer.root_object.pop("/AcroForm", None)
     writer.add_metadata({"/Title": title, "/Creator": "exgen"})
     write_atomically(path, writer.write)
+
+
+# -- single documents and the class as one download (the service) --------------------------------
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def student_pdf(record, student_id: str, kind: str, *, paper: str = "a4", identities: dict | None = None) -> bytes:
+    """One student's worksheet or answer key as PDF bytes, exactly as ``exgen render --student``
+    writes it (``identities`` as for :func:`render_assignment`); ``KeyError`` for an unknown id.
+    The service calls this from several threads: one document is laid out at a time."""
+    import tempfile
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    index = next((i for i, s in enumerate(record.students) if s["student_id"] == student_id), None)
+    if index is None:
+        raise KeyError(student_id)
+    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="exgen-document-") as directory:
+        _, singles = _render(_Job(record, Path(directory), paper, (kind,), identities=identities or {}),
+                             [index], None, 1)
+        return singles[kind][0].read_bytes()
+
+
+def documents_zip(record, target: Path, *, paper: str = "a4", identities: dict | None = None,
+                  progress: Callable[[int], None] | None = None) -> RenderSummary:
+    """Every student's worksheet and answer key and the two combined files (``exgen render
+    --combined``), zipped into ``target`` (written under a temporary name, then renamed). In
+    this process, one document after another: forking workers out of a threaded server is not
+    safe (long jobs belong on a task queue)."""
+    import tempfile
+    import zipfile
+
+    target = Path(target)
+    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="exgen-documents-") as directory:
+        summary = render_assignment(record, directory, paper=paper, combined=True, progress=progress, jobs=1,
+                                    identities=identities)
+
+        def write(tmp: Path) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+                for path in summary.files:
+                    archive.write(path, f"{record.name}/{path.name}")
+
+        write_atomically(target, write)
+    return summary

@@ -12,6 +12,14 @@ parameter_decimals = 6
 
 [grading]                             # optional: see GRADING_DEFAULTS
 follow_through_credit = 1.0
+decimal_comma = "auto"                # or true / false
+
+[service]                             # optional: how exgen serve takes answers (see Policy)
+attempts = 3                          # 0 = unlimited (default)
+feedback = "instant"                  # instant | score | after_due | none
+due = 2026-12-01T23:59:00+01:00       # optional, with its UTC offset
+late = "accept"                       # accept (flagged late) | refuse
+keep = "last"                         # which graded submission counts: last | best
 
 [[exercise]]
 id = "q2"
@@ -29,6 +37,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from exgen.engine import documents
 from exgen.engine.documents import describe
@@ -43,12 +52,33 @@ from exgen.limits import (MAX_ASSIGNMENT_FILE, MAX_EXERCISE_ID_LENGTH, MAX_EXERC
                           MAX_TITLE_LENGTH, MIN_POINTS, PARAMETER_DECIMALS, SIGNIFICANT_FIGURES, megabytes)
 from exgen.variants.generator import architecture
 
-ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
+ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "service", "exercise")
 EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")
 #: Grading settings an assignment may change (the grader reads them from the definition).
 GRADING_DEFAULTS: dict[str, object] = {
     "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
+    # Is "1,181" one point one eight one? "auto": where the comma is the decimal separator (a
+    # sheet saved with ';' separators, a web form under such a locale); true: always; false:
+    # only when it cannot be a thousands separator ("1,5", "0,181").
+    "decimal_comma": "auto",
 }
+#: How ``exgen serve`` takes answers (design §9); stored in the definition as ``"service"``.
+SERVICE_DEFAULTS: dict[str, object] = {
+    "attempts": 0,  # graded submissions a student may make (0: unlimited)
+    "feedback": "instant",  # what a student sees after submitting, see FEEDBACK_POLICIES
+    "due": None,  # ISO 8601 time with offset, or None
+    "late": "accept",  # after ``due``: "accept" (flagged late) or "refuse"
+    "keep": "last",  # which graded submission counts: "last" or "best"
+}
+#: instant: verdicts, feedback, score and the worked step of every item not correct;
+#: score: the score only; after_due: nothing until the due time, then verdicts and score;
+#: none: only that the answers were received.
+FEEDBACK_POLICIES = ("instant", "score", "after_due", "none")
+LATE_POLICIES = ("accept", "refuse")
+KEEP_POLICIES = ("last", "best")
+MAX_ATTEMPTS = 1000
+#: Settings that take one of a few values rather than a number.
+CHOICES: dict[str, tuple] = {"decimal_comma": ("auto", True, False)}
 #: Matched whole (fullmatch: "$" would let a trailing newline through).
 NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_NAME_LENGTH - 1}}}")
 EXERCISE_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_EXERCISE_ID_LENGTH - 1}}}")
@@ -97,6 +127,7 @@ class AssignmentDef:
     exercises: tuple[ExerciseDef, ...]
     instructions: dict = field(default_factory=DEFAULT_INSTRUCTIONS.as_dict)
     grading: dict = field(default_factory=lambda: dict(GRADING_DEFAULTS))
+    service: dict = field(default_factory=lambda: dict(SERVICE_DEFAULTS))
 
     def variants_hash(self) -> str:
         """Changes when the seed or the exercises change (points and titles do not count)."""
@@ -111,6 +142,7 @@ class AssignmentDef:
             "seed": self.seed,
             "instructions": self.instructions,
             "grading": self.grading,
+            "service": self.service,
             "exercises": [e.to_json() for e in self.exercises],
         }
 
@@ -147,6 +179,12 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
     out = dict(defaults)
     for name, value in table.items():
         field = f"{key}.{name}"
+        if name in CHOICES:
+            if not any(value == choice and type(value) is type(choice) for choice in CHOICES[name]):
+                wanted = " or ".join('"auto"' if c == "auto" else str(c).lower() for c in CHOICES[name])
+                raise AssignmentError(field, f"must be {wanted}, got {_toml(value)}")
+            out[name] = value
+            continue
         low, high = SETTING_RANGES.get(name, (0, 1))
         whole = name in SETTING_RANGES
         expected = f"a whole number from {low} to {high}" if whole else f"between {low} and {high}"
@@ -158,6 +196,69 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
             raise AssignmentError(field, f"must be {expected}, got {shown(value)}")
         out[name] = int(number) if whole else float(number)
     return out
+
+
+def _choice(table: dict, key: str, choices: tuple) -> str:
+    value = table[key]
+    if value not in choices:
+        raise AssignmentError(f"service.{key}", f"must be one of {', '.join(map(repr, choices))}, got {_toml(value)}"
+                              f"{did_you_mean(value, choices) if isinstance(value, str) else ''}")
+    return value
+
+
+def _due(value) -> str:
+    """The due time as ISO 8601 with its UTC offset (a time without one would mean a different
+    moment on the server than in the classroom)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise AssignmentError("service.due", f"must be a date and time like 2026-12-01T23:59:00+01:00, "
+                                  f"got {_toml(value)}") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise AssignmentError("service.due", f"give the time too, with its UTC offset: "
+                              f"{value.isoformat()}T23:59:00+01:00")
+    if isinstance(value, time) or not isinstance(value, datetime):
+        raise AssignmentError("service.due", f"must be a date and time like 2026-12-01T23:59:00+01:00, "
+                              f"got {_toml(value)}")
+    if value.utcoffset() is None:
+        raise AssignmentError("service.due", f"give the UTC offset (e.g. {value.isoformat()}+01:00 or "
+                              f"{value.isoformat()}Z), so the time is the same wherever the server runs")
+    return value.isoformat()
+
+
+def parse_service(doc: dict) -> dict:
+    """The ``[service]`` table: the policy under which ``exgen serve`` takes answers."""
+    table = doc.get("service", {})
+    if not isinstance(table, dict):
+        raise AssignmentError("service", "must be a table")
+    _check_keys(table, tuple(SERVICE_DEFAULTS), "service.")
+    out = dict(SERVICE_DEFAULTS)
+    if "attempts" in table:
+        attempts = table["attempts"]
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or not 0 <= attempts <= MAX_ATTEMPTS:
+            raise AssignmentError("service.attempts", f"must be a whole number from 0 (unlimited) to "
+                                  f"{MAX_ATTEMPTS}, got {_toml(attempts)}")
+        out["attempts"] = attempts
+    for key, choices in (("feedback", FEEDBACK_POLICIES), ("late", LATE_POLICIES), ("keep", KEEP_POLICIES)):
+        if key in table:
+            out[key] = _choice(table, key, choices)
+    if "due" in table:
+        out["due"] = _due(table["due"])
+    if out["feedback"] == "after_due" and out["due"] is None:
+        raise AssignmentError("service.feedback", '"after_due" needs a due time (service.due)')
+    if out["late"] == "refuse" and out["due"] is None:
+        raise AssignmentError("service.late", '"refuse" needs a due time (service.due)')
+    return out
+
+
+def _toml(value) -> str:
+    """A value as the teacher wrote it in TOML."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value if len(value) <= 40 else value[:40] + "…", ensure_ascii=False)
+    return describe(value)  # numbers as written (1e308, nan), never Decimal('1E+308')
 
 
 def parse_assignment(text: str) -> AssignmentDef:
@@ -199,7 +300,7 @@ def parse_assignment(text: str) -> AssignmentDef:
         if items > MAX_ITEMS:
             raise AssignmentError(f"exercise[{n}]", f"brings the answer sheet to {items} items (columns); at "
                                   f"most {MAX_ITEMS}, as a spreadsheet holds (exgen.limits): ask fewer quantities")
-    return AssignmentDef(name, title, course, seed, tuple(exercises), instructions, grading)
+    return AssignmentDef(name, title, course, seed, tuple(exercises), instructions, grading, parse_service(doc))
 
 
 def parse_exercise(raw, where: str) -> ExerciseDef:
