@@ -201,7 +201,8 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
 def _choice(table: dict, key: str, choices: tuple) -> str:
     value = table[key]
     if value not in choices:
-        raise AssignmentError(f"service.{key}", f"must be one of {', '.join(map(repr, choices))}, got {_toml(value)}"
+        shown_value = repr(value) if isinstance(value, str) and len(value) <= 40 else _toml(value)
+        raise AssignmentError(f"service.{key}", f"must be one of {', '.join(map(repr, choices))}, got {shown_value}"
                               f"{did_you_mean(value, choices) if isinstance(value, str) else ''}")
     return value
 
@@ -359,7 +360,7 @@ def parse_exercise(raw, where: str) -> ExerciseDef:
 
 
 def _points(value, field: str) -> float:
-    expected = f"must be from {MIN_POINTS:g} to {MAX_POINTS:,} (exgen.limits), got {shown(value)}"
+    expected = f"must be a positive number from {MIN_POINTS:g} to {MAX_POINTS:,} (exgen.limits), got {shown(value)}"
     try:
         points = literal(value)
     except LiteralError as e:
