@@ -33,8 +33,8 @@ BAD = [
     # points: inf/inf gave nan, Infinity in results --json and a crash in canvas-grades
     (HEAD + TWO_LAYER + "points = inf\n", ROSTER, "exercise[1].points: must be a finite number, got inf"),
     (HEAD + TWO_LAYER + "points = nan\n", ROSTER, "exercise[1].points: must be a finite number, got nan"),
-    (HEAD + TWO_LAYER + "points = 1e308\n", ROSTER, "exercise[1].points: must be from 0.01 to 10,000"),
-    (HEAD + TWO_LAYER + "points = 0\n", ROSTER, "exercise[1].points: must be from 0.01 to 10,000"),
+    (HEAD + TWO_LAYER + "points = 1e308\n", ROSTER, "exercise[1].points: must be a positive number from 0.01 to 10,000"),
+    (HEAD + TWO_LAYER + "points = 0\n", ROSTER, "exercise[1].points: must be a positive number from 0.01 to 10,000"),
     (HEAD + TWO_LAYER + "points = 1e-999999999\n", ROSTER,
      "exercise[1].points: must be 0 or at least 1e-6 away from 0, got 1e-999999999"),
     # names and ids: "$" let a trailing newline through
