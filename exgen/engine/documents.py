@@ -19,7 +19,7 @@ import re
 import tomllib
 from decimal import Decimal
 
-from exgen.limits import MAX_NESTING, MAX_NUMBER_CHARACTERS
+from exgen.engine.limits import MAX_NESTING, MAX_NUMBER_CHARACTERS
 
 
 class DocumentError(ValueError):

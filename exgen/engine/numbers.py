@@ -15,7 +15,7 @@ import gmpy2
 from gmpy2 import mpfr, mpq
 
 from exgen.engine.documents import Unreadable, describe
-from exgen.limits import MAGNITUDE, MAX_NUMBER_CHARACTERS, MAX_SIGNIFICANT_DIGITS
+from exgen.engine.limits import MAGNITUDE, MAX_NUMBER_CHARACTERS, MAX_SIGNIFICANT_DIGITS
 
 #: Significant digits written for a value that is not a terminating decimal. The contract asks
 #: for at least 30 correct ones; 40 leaves room, and lets a value that is rational in disguise

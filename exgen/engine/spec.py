@@ -16,12 +16,12 @@ from exgen.engine.activations import ACTIVATIONS, DEFAULT_NEGATIVE_SLOPE
 from exgen.engine.graph import LEARNING_RATE, Architecture, LayerShape
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import LiteralError, literal, shown
-from exgen.limits import (MAX_BATCH, MAX_INPUTS, MAX_LAYERS, MAX_SIGNIFICANT_DIGITS, MAX_SPEC_FILE, MAX_UNITS,
+from exgen.engine.limits import (MAX_BATCH, MAX_INPUTS, MAX_LAYERS, MAX_SIGNIFICANT_DIGITS, MAX_SPEC_FILE, MAX_UNITS,
                           megabytes)
 
 SPEC_KEYS = ("input", "target", "loss", "learning_rate", "layers")
 LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")
-#: A spec literal has at most this many significant digits (see exgen.limits).
+#: A spec literal has at most this many significant digits (see exgen.engine.limits).
 MAX_DIGITS = MAX_SIGNIFICANT_DIGITS
 
 
