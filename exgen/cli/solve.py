@@ -10,6 +10,7 @@ import click
 from exgen.cli.errors import InputError, read_text
 from exgen.engine.solver import SolveError, solve as solve_spec
 from exgen.engine.spec import SpecError, load_documents, parse_spec
+from exgen.limits import MAX_SPEC_FILE
 
 
 @click.command()
@@ -18,7 +19,7 @@ from exgen.engine.spec import SpecError, load_documents, parse_spec
 def solve(file, as_json):
     """Solve the exercise spec in FILE (TOML or JSON; - reads stdin) exactly."""
     name = "<stdin>" if file == "-" else file
-    text = read_text(file, "spec file")
+    text = read_text(file, "spec file", MAX_SPEC_FILE)
     fmt = "json" if file.endswith(".json") else "toml" if file.endswith(".toml") else None
     try:
         documents, is_list = load_documents(text, fmt)
