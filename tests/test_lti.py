@@ -553,3 +553,17 @@ def test_a_teachers_override_goes_to_the_gradebook(lms):
     wait_for(lambda: abs(lms.platform.results[("c1", 1, ADA.user_id)]["scoreGiven"] - decided) < 1e-6)
     run(lms.url, "override", "hw3", "s001", item, "--clear")
     wait_for(lambda: abs(lms.platform.results[("c1", 1, ADA.user_id)]["scoreGiven"] - graded) < 1e-6)
+
+
+@pytest.mark.parametrize("family", ['preset = "two-layer"',
+                                    'preset = "two-layer"\n[exercise.family]\nbatch_size = 2\n'
+                                    'activations = ["leaky_relu", "sigmoid"]\nnegative_slope = 0.2'])
+def test_a_stored_definition_reads_back_as_it_went_in(family):
+    """Students added from an LMS get their variants from the stored definition: read back, it
+    hashes (and so generates) exactly as the file did."""
+    from exgen.variants.assignment import AssignmentDef, parse_assignment
+
+    text = f'name = "x"\nseed = 7\n[[exercise]]\nid = "q1"\npoints = 3\n{family}\n'
+    definition = parse_assignment(text)
+    back = AssignmentDef.from_json(definition.to_json())
+    assert back.variants_hash() == definition.variants_hash() and back.to_json() == definition.to_json()

@@ -140,7 +140,9 @@ class AssignmentDef:
         (an LMS's class list) their variants; ``variants_hash`` comes out as it went in."""
         exercises = []
         for raw in doc["exercises"]:
-            family = tune(None, raw["family"], f"exercise {raw['id']}.family") if raw.get("family") else None
+            # a None in the stored family is a default left as it is (a single sample's batch_size)
+            table = {k: v for k, v in (raw.get("family") or {}).items() if v is not None}
+            family = tune(None, table, f"exercise {raw['id']}.family") if table else None
             spec = parse_spec(raw["spec"]) if raw.get("spec") else None
             exercises.append(ExerciseDef(raw["id"], float(raw["points"]), raw.get("preset"), family, spec,
                                          tuple(raw["ask"])))
