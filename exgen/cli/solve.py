@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import gc
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -24,23 +25,36 @@ def solve(file, as_json):
         documents, is_list = load_documents(text, fmt)
     except SpecError as e:
         raise InputError(f"{name}: {e}")
-    solutions = []
-    for number, document in enumerate(documents, 1):
-        where = f"{name}: [{number}] " if is_list else f"{name}: "
-        try:
-            solutions.append(solve_spec(parse_spec(document)))
-        except (SpecError, SolveError) as e:
-            raise InputError(f"{where}{e}")
     if as_json:
-        from exgen.notation.worked import solution_json
-
-        results = [solution_json(s) for s in solutions]
-        # json.dumps, not json.dump: only dumps uses the C encoder (10x faster on big arrays)
-        sys.stdout.write(json.dumps(results if is_list else results[0], ensure_ascii=False) + "\n")
+        from exgen.notation.worked import solution_json_text as write
+    else:
+        from exgen.notation.worked import worked_text as write
+    # Each spec is written as soon as it is solved (only its text is kept), with the cyclic
+    # garbage collector paused: a batch makes many small objects and no cycles, and the
+    # collector would otherwise walk them again and again (a fifth of the time of 2,000 specs).
+    texts = []
+    with _collector_paused():
+        for number, document in enumerate(documents, 1):
+            where = f"{name}: [{number}] " if is_list else f"{name}: "
+            try:
+                texts.append(write(solve_spec(parse_spec(document))))
+            except (SpecError, SolveError) as e:
+                raise InputError(f"{where}{e}")
+    if as_json:
+        sys.stdout.write(("[" + ", ".join(texts) + "]" if is_list else texts[0]) + "\n")
         return
-    from exgen.notation.worked import worked_text
-
-    for number, solution in enumerate(solutions, 1):
+    for number, text in enumerate(texts, 1):
         if is_list:
-            click.echo(f"{'' if number == 1 else chr(10)}=== Spec {number} of {len(solutions)} ===")
-        click.echo(worked_text(solution), nl=False)
+            click.echo(f"{'' if number == 1 else chr(10)}=== Spec {number} of {len(texts)} ===")
+        click.echo(text, nl=False)
+
+
+@contextmanager
+def _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

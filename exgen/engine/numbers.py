@@ -90,6 +90,20 @@ def exact_text(value) -> tuple[str, bool]:
         return _decimal_text(negative, digits, exponent), len(digits) < EXACT_DIGITS
     if isinstance(value, int):
         value = mpq(value)
+    form = _RATIONAL_TEXTS.get(value)
+    if form is None:
+        if len(_RATIONAL_TEXTS) >= _CACHED_RATIONALS:
+            _RATIONAL_TEXTS.clear()
+        form = _RATIONAL_TEXTS[value] = _rational_text(value)
+    return form
+
+
+#: Rationals repeat (the givens of a class come from a few grids): their texts are kept.
+_RATIONAL_TEXTS: dict = {}
+_CACHED_RATIONALS = 4096
+
+
+def _rational_text(value) -> tuple[str, bool]:
     if not value:
         return "0", True
     # Decimal division is correctly rounded; it is exact (no Inexact flag) iff the quotient

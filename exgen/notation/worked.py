@@ -7,8 +7,11 @@ terminal and ``solution_json`` for ``exgen solve --json``.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from json import encoder as json_encoder
 
 from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
@@ -48,23 +51,18 @@ class StepLines:
 
 def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
     display = SolutionDisplay(solution, notation)
-    item = solution.graph.item
+    graph = solution.graph
+    item, number = graph.item, notation.number
+    substitutions = iter(display.substitutions())
+    formulas = iter(display.graph.formulas)
+    shown = iter(display.shown[len(display.shown) - len(graph.cells):])
     out = []
-    for step in solution.graph.steps:
+    for step in graph.steps:
         entries = []
         for cell in step.cells:
-            key = cell.key
-            shown = display.rounded(key)
-            entries.append(
-                EntryLine(
-                    item(key),
-                    key,
-                    display.formula(key),
-                    display.substitution(key),
-                    notation.number(shown.text),
-                    shown.exact,
-                )
-            )
+            result = next(shown)
+            entries.append(EntryLine(item(cell.key), cell.key, next(formulas), next(substitutions),
+                                     number(result.text), result.exact))
         out.append(StepLines(step, entries))
     return out
 
@@ -75,41 +73,119 @@ def _pretty_item(item: str) -> str:
     return text_name(name) + bracket + rest
 
 
+def _line(item: str, formula: str, substitution: str, result: str, exact: bool) -> str:
+    parts = [item, formula]
+    if substitution != formula:
+        parts.append(substitution)
+    if substitution != result:
+        return " = ".join(parts) + (" = " if exact else " ≈ ") + result
+    return " = ".join(parts)
+
+
 def entry_text(entry: EntryLine) -> str:
     """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``."""
-    sign = "=" if entry.exact else "≈"
-    parts = [_pretty_item(entry.item), entry.formula]
-    if entry.substitution != entry.formula:
-        parts.append(entry.substitution)
-    if entry.substitution != entry.result:
-        return " = ".join(parts) + f" {sign} {entry.result}"
-    return " = ".join(parts)
+    return _line(_pretty_item(entry.item), entry.formula, entry.substitution, entry.result, entry.exact)
+
+
+def entry_texts(solution) -> list[str]:
+    """:func:`entry_text` of every cell, in graph order, without building the entries."""
+    display = SolutionDisplay(solution, TEXT)
+    graph = solution.graph
+    items = graph.__dict__.get("_pretty_items")
+    if items is None:
+        items = graph.__dict__["_pretty_items"] = [_pretty_item(graph.item(key)) for key in graph.keys]
+    first = len(display.shown) - len(items)
+    return [_line(item, formula, substitution, text, result.exact)
+            for item, formula, substitution, text, result
+            in zip(items, display.graph.formulas, display.substitutions(), display.texts[first:],
+                   display.shown[first:])]
 
 
 def solution_json(solution) -> dict:
     """The JSON of design §2: ``values``, ``exact`` and the worked ``steps``."""
     out = solution.to_json()
-    out["steps"] = steps_json(solution, out["exact"])
+    lines = iter(entry_texts(solution))
+    out["steps"] = _steps(solution, lambda step: out["exact"][step.name],
+                          lambda step: [next(lines) for _ in step.cells])
     return out
 
 
-def steps_json(solution, exact: dict | None = None) -> list[dict]:
-    """The ``steps`` of ``exgen solve --json``; ``exact`` reuses already written values."""
-    steps = []
-    for lines in worked_lines(solution):
-        step = lines.step
-        value = exact[step.name] if exact else solution.nested(step.name, exact_string)
-        steps.append(
-            {
-                "quantity": step.name,
-                "stage": step.stage,
-                "inputs": list(step.inputs),
-                "formula": step_formula(solution.graph, step).text,
-                "substitution": [entry_text(e) for e in lines.entries],
-                "value": value,
-            }
-        )
-    return steps
+def steps_json(solution) -> list[dict]:
+    """The ``steps`` of ``exgen solve --json``."""
+    lines = iter(entry_texts(solution))
+    return _steps(solution, lambda step: solution.nested(step.name, exact_string),
+                  lambda step: [next(lines) for _ in step.cells])
+
+
+def _steps(solution, value, substitution) -> list[dict]:
+    return [
+        {
+            "quantity": step.name,
+            "stage": step.stage,
+            "inputs": list(step.inputs),
+            "formula": step_formula(solution.graph, step).text,
+            "substitution": substitution(step),
+            "value": value(step),
+        }
+        for step in solution.graph.steps
+    ]
+
+
+def solution_json_text(solution) -> str:
+    """``json.dumps(solution_json(solution), ensure_ascii=False)``, written the fast way: the
+    JSON text of a network shape is laid out once (:func:`_json_layout`) and each solution
+    only fills in its numbers and lines (``exgen solve --json`` over a whole class)."""
+    layout = _json_layout(solution)
+    values, exact_text = solution.values, solution.exact_text
+    keys = solution.graph.keys
+    lines = [_json_string(line) for line in entry_texts(solution)]  # writes every exact text
+    floats = [float(values[key]) for key in keys]
+    return layout.format(
+        *[_float_repr(x) if x - x == 0 else _json_float(x) for x in floats],  # finite: repr
+        # exact strings hold digits, ".", "-", "E" and "+" only: nothing to escape
+        *['"' + exact_text(key) + '"' for key in keys],
+        *lines,
+    )
+
+
+def _json_float(x: float) -> str:
+    """A float as ``json.dumps`` writes it."""
+    if x != x:
+        return "NaN"
+    if x in (_INFINITY, -_INFINITY):
+        return "Infinity" if x > 0 else "-Infinity"
+    return _float_repr(x)
+
+
+_INFINITY = float("inf")
+_float_repr = float.__repr__
+_json_string = json_encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_MARK = re.compile('"\ue000([ves])(\\d+)\ue001"')
+
+
+def _json_layout(solution) -> str:
+    """The JSON text of a solution of this shape as a ``str.format`` string: field i is the
+    i-th cell's value, then its exact string, then its worked line (cached with the graph).
+
+    The layout is ``json.dumps`` of the very structure :func:`solution_json` builds, with a
+    marker in place of every number and line, so the two cannot write different JSON."""
+    graph = solution.graph
+    layout = graph.__dict__.get("_json_layout")
+    if layout is None:
+        field = {key: i for i, key in enumerate(graph.keys)}
+        offset = {"v": 0, "e": len(field), "s": 2 * len(field)}
+
+        def marker(kind):
+            return lambda key: f"\ue000{kind}{field[key]}\ue001"
+
+        structure = solution.to_json(value=marker("v"), exact=marker("e"))
+        line = marker("s")
+        structure["steps"] = _steps(solution, lambda step: structure["exact"][step.name],
+                                    lambda step: [line(cell.key) for cell in step.cells])
+        text = json.dumps(structure, ensure_ascii=False).replace("{", "{{").replace("}", "}}")
+        layout = _MARK.sub(lambda m: "{%d}" % (offset[m.group(1)] + int(m.group(2))), text)
+        graph.__dict__["_json_layout"] = layout
+    return layout
 
 
 def _vector_text(values) -> str:
