@@ -10,29 +10,19 @@ build text instead of computing. With symbols as leaves this gives the entry's f
 from __future__ import annotations
 
 from exgen.engine.graph import Kind
-from exgen.engine.numbers import exact_string
+from exgen.engine.numbers import exact_string, exact_text
 from exgen.instructions import DEFAULT_INSTRUCTIONS
 from exgen.notation.names import tex_name, text_item
-from exgen.notation import rounding
-from exgen.notation.rounding import Rounded, round_text
+from exgen.notation.chain import as_instructed, printed_chain
+from exgen.notation.rounding import Rounded
 
 # precedence of the outermost operation of an expression
 SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4
 
-#: Results shown exactly when they are a decimal with at most this many significant digits.
-SHORT_DIGITS = 6
-#: Otherwise rounded as the worksheet instructs: significant figures, except updated
-#: parameters, which are written to a number of decimals.
-SIGNIFICANT = DEFAULT_INSTRUCTIONS.significant_figures
-PARAMETER_DECIMALS = DEFAULT_INSTRUCTIONS.parameter_decimals
-
-
-def rounded(value, parameter: bool = False) -> Rounded:
-    """A value as a result is shown: exact if short, else to 4 significant figures (updated
-    parameters: 6 decimals)."""
-    if parameter:
-        return rounding.rounded(value, decimals=PARAMETER_DECIMALS)
-    return rounding.rounded(value, SIGNIFICANT, short=SHORT_DIGITS)
+def rounded(value, parameter: bool = False, instructions=DEFAULT_INSTRUCTIONS) -> Rounded:
+    """A value as a result is shown: rounded as ``instructions`` ask (4 significant figures,
+    updated parameters 6 decimals), exactly if it is that short."""
+    return as_instructed(*exact_text(value), parameter, instructions)
 
 
 class Notation:
@@ -331,24 +321,26 @@ def graph_display(graph, notation: Notation) -> GraphDisplay:
 
 
 class SolutionDisplay:
-    """A solution's numbers as a reader sees them, and its cells' substitutions."""
+    """A solution as its worked solution prints it: the givens as given, every result computed
+    from the numbers printed before it and rounded as ``instructions`` ask (see
+    ``exgen.notation.chain``), and each cell's substitution with those numbers."""
 
-    def __init__(self, solution, notation: Notation):
+    def __init__(self, solution, notation: Notation, instructions=DEFAULT_INSTRUCTIONS):
         self.solution, self.notation = solution, notation
         self.graph = graph = graph_display(solution.graph, notation)
-        values = solution.values
-        forms = solution.exact_forms(graph.keys)
-        #: every key's value as shown (givens first, then the cells in graph order)
-        self.shown = [round_text(text, exact, decimals=PARAMETER_DECIMALS) if parameter
-                      else round_text(text, exact, SIGNIFICANT, short=SHORT_DIGITS)
-                      for (text, exact), parameter in zip(forms, graph.parameters)]
+        given = len(graph.keys) - len(graph.formats)
+        self.chain = chain = printed_chain(solution, graph.parameters[given:], instructions)
+        #: every key's value as printed (givens first, then the cells in graph order)
+        self.shown = [Rounded(*form) for form in solution.exact_forms(graph.keys[:given])] + chain.results
         number, paren = notation.number, notation.paren
         #: ... in this notation
         self.texts = texts = [number(r.text) for r in self.shown]
         arguments = [""] * (2 * len(texts))
         arguments[0::2] = texts
         arguments[1::2] = [paren(t) if r.text[0] == "-" else t for t, r in zip(texts, self.shown)]
-        arguments += [above if values[graph.keys[i]] > 0 else below for i, above, below in graph.choices]
+        # a value chosen by sign (ReLU'(z): 1 or 0) follows the printed z
+        printed = chain.values
+        arguments += [above if printed[i - given] > 0 else below for i, above, below in graph.choices]
         self._arguments = arguments
 
     def rounded(self, key) -> Rounded:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from json import encoder as json_encoder
@@ -18,6 +19,7 @@ from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.graph import Kind
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 from exgen.notation.display import LatexNotation, Notation, SolutionDisplay
 from exgen.notation.formulas import step_formula
 from exgen.notation.names import text_name
@@ -38,9 +40,10 @@ class EntryLine:
     item: str  # contract name, e.g. "dL/dW1[1,2]"
     key: tuple
     formula: str  # the entry in symbols
-    substitution: str  # the entry with numbers
-    result: str  # rounded for display
-    exact: bool  # whether ``result`` is the exact value
+    substitution: str  # the entry with the numbers printed (the formula where they cannot give it)
+    result: str  # what the printed numbers give, rounded as instructed
+    exact: bool  # whether ``result`` is what they give exactly
+    exact_value: str | None = None  # the exact solution's value, rounded the same way, if different
 
 
 @dataclass
@@ -49,20 +52,23 @@ class StepLines:
     entries: list[EntryLine]
 
 
-def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
-    display = SolutionDisplay(solution, notation)
-    graph = solution.graph
+def worked_lines(solution, notation: Notation = TEXT,
+                 instructions: Instructions = DEFAULT_INSTRUCTIONS) -> list[StepLines]:
+    """Every entry of the worked solution, step by step, rounded as ``instructions`` ask."""
+    display = SolutionDisplay(solution, notation, instructions)
+    graph, chain = solution.graph, display.chain
     item, number = graph.item, notation.number
-    substitutions = iter(display.substitutions())
-    formulas = iter(display.graph.formulas)
-    shown = iter(display.shown[len(display.shown) - len(graph.cells):])
+    first = len(display.shown) - len(graph.cells)
+    cells = zip(display.graph.formulas, display.substitutions(), display.texts[first:],
+                display.shown[first:], chain.exact, chain.computed)
     out = []
     for step in graph.steps:
         entries = []
         for cell in step.cells:
-            result = next(shown)
-            entries.append(EntryLine(item(cell.key), cell.key, next(formulas), next(substitutions),
-                                     number(result.text), result.exact))
+            formula, substitution, text, result, exact, computed = next(cells)
+            entries.append(EntryLine(item(cell.key), cell.key, formula,
+                                     substitution if computed else formula, text, result.exact,
+                                     None if exact is None else number(exact)))
         out.append(StepLines(step, entries))
     return out
 
@@ -73,32 +79,40 @@ def _pretty_item(item: str) -> str:
     return text_name(name) + bracket + rest
 
 
-def _line(item: str, formula: str, substitution: str, result: str, exact: bool) -> str:
+def _line(item: str, formula: str, substitution: str, result: str, exact: bool,
+          exact_value: str | None = None) -> str:
     parts = [item, formula]
     if substitution != formula:
         parts.append(substitution)
+    line = " = ".join(parts)
     if substitution != result:
-        return " = ".join(parts) + (" = " if exact else " ≈ ") + result
-    return " = ".join(parts)
+        line += (" = " if exact else " ≈ ") + result
+    if exact_value is not None:
+        line += f" (exact {exact_value})"
+    return line
 
 
 def entry_text(entry: EntryLine) -> str:
-    """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``."""
-    return _line(_pretty_item(entry.item), entry.formula, entry.substitution, entry.result, entry.exact)
+    """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``; where the exact
+    solution differs in the asked digits, ``... ≈ −0.2145 (exact −0.2144)``."""
+    return _line(_pretty_item(entry.item), entry.formula, entry.substitution, entry.result,
+                 entry.exact, entry.exact_value)
 
 
-def entry_texts(solution) -> list[str]:
+def entry_texts(solution, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> list[str]:
     """:func:`entry_text` of every cell, in graph order, without building the entries."""
-    display = SolutionDisplay(solution, TEXT)
-    graph = solution.graph
+    display = SolutionDisplay(solution, TEXT, instructions)
+    graph, chain = solution.graph, display.chain
     items = graph.__dict__.get("_pretty_items")
     if items is None:
         items = graph.__dict__["_pretty_items"] = [_pretty_item(graph.item(key)) for key in graph.keys]
     first = len(display.shown) - len(items)
-    return [_line(item, formula, substitution, text, result.exact)
-            for item, formula, substitution, text, result
+    number = TEXT.number
+    return [_line(item, formula, substitution if computed else formula, text, result.exact,
+                  None if exact is None else number(exact))
+            for item, formula, substitution, text, result, exact, computed
             in zip(items, display.graph.formulas, display.substitutions(), display.texts[first:],
-                   display.shown[first:])]
+                   display.shown[first:], chain.exact, chain.computed)]
 
 
 def solution_json(solution) -> dict:
@@ -228,11 +242,20 @@ def activation_rule(step, arch) -> tuple[str, str] | None:
     return act.derivative, act.derivative_latex
 
 
-def worked_text(solution) -> str:
+def rounding_note(instructions: Instructions = DEFAULT_INSTRUCTIONS) -> str:
+    """How the worked solution rounds, in one sentence."""
+    return (f"Each result is worked from the rounded values before it and rounded to "
+            f"{instructions.significant_figures} significant figures (updated parameters to "
+            f"{instructions.parameter_decimals} decimals), as on paper; “(exact …)” gives the "
+            f"exact solution where it differs.")
+
+
+def worked_text(solution, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> str:
     """The worked solution for a terminal, laid out like the seed examples."""
-    out = ["Given", *("  " + line for line in given_text(solution))]
+    out = ["Given", *("  " + line for line in given_text(solution)), "",
+           *textwrap.wrap(rounding_note(instructions), 92)]
     stage, number = None, 0
-    for lines in worked_lines(solution):
+    for lines in worked_lines(solution, TEXT, instructions):
         step = lines.step
         if step.stage != stage:
             stage, number = step.stage, number + 1

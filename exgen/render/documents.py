@@ -48,7 +48,9 @@ class AnswerBox:
 
 @dataclass
 class Entry:
-    """One line of the key: ``label = shown ≈ result``, as the seed writes them."""
+    """One line of the key: ``label = shown ≈ result``, as the seed writes them; the result is
+    what the printed numbers give, rounded as instructed, and ``exact_value`` the exact
+    solution's (rounded the same way) where it differs."""
 
     item: str
     label: str
@@ -56,6 +58,7 @@ class Entry:
     result: str
     exact: bool
     asked: bool
+    exact_value: str | None = None
 
 
 @dataclass
@@ -225,12 +228,12 @@ def _notes(step, arch) -> list[Markup]:
     return [Markup("with ") + Markup(formula_html(latex, text))]
 
 
-def _key_exercise(variant) -> ExerciseView:
+def _key_exercise(variant, instructions: Instructions) -> ExerciseView:
     solution = variant.solution
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
     stages: dict[str, Stage] = {}
-    for lines in worked_lines(solution, INLINE):
+    for lines in worked_lines(solution, INLINE, instructions):
         step = lines.step
         if step.stage not in stages:
             stages[step.stage] = Stage(STAGE_TITLES[step.stage], len(stages) + 1)
@@ -241,7 +244,7 @@ def _key_exercise(variant) -> ExerciseView:
             shown = e.substitution if e.substitution != e.result else e.formula
             entries.append(Entry(f"{variant.exercise}.{e.item}", name_text(e.key[0], _index(graph, e.key)),
                                  Markup(shown) if shown != e.result else None, e.result, e.exact,
-                                 e.item in asked))
+                                 e.item in asked, e.exact_value))
         formula = step_formula(graph, step)
         stages[step.stage].steps.append(
             StepView(Markup(formula_html(formula.latex, formula.text)), _notes(step, arch), entries))
@@ -257,11 +260,14 @@ def student_document(record, student: dict, kind: str, paper: str = "a4") -> Stu
     """The worksheet (``kind="worksheet"``) or answer key (``"key"``) of one student."""
     variants = [record.variant(student["student_id"], e["key"]) for e in record.exercises]
     variants = [v for v in variants if v is not None]
-    build = _worksheet_exercise if kind == "worksheet" else _key_exercise
+    instructions = Instructions.of(record.definition)  # the assignment's own rounding rules
+    if kind == "worksheet":
+        exercises = [_worksheet_exercise(v) for v in variants]
+    else:
+        exercises = [_key_exercise(v, instructions) for v in variants]
     return StudentDocument(
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
         student_name=student.get("name") or "", codes=_codes(variants),
-        instructions=Instructions.of(record.definition), exercises=[build(v) for v in variants],
-        paper=PAPER_SIZES[paper],
+        instructions=instructions, exercises=exercises, paper=PAPER_SIZES[paper],
     )
