@@ -54,6 +54,17 @@ def number(text: str) -> Fraction:
     return Fraction(Decimal(mantissa)) * Fraction(10) ** int(power or 0)
 
 
+def _mpf(x):
+    return x if isinstance(x, mpf) else mpf(x.numerator) / x.denominator
+
+
+def _common(x, y):
+    """Fractions stay exact; with an mpf in the operation both become mpf."""
+    if isinstance(x, mpf) or isinstance(y, mpf):
+        return _mpf(x), _mpf(y)
+    return x, y
+
+
 def _exp(x):
     return Fraction(1) if x == 0 else mp.exp(x if isinstance(x, mpf) else mpf(x.numerator) / x.denominator)
 
@@ -91,14 +102,16 @@ class Calculator:
     def expr(self):
         x = self.term()
         while self.peek("op", " + ") or self.peek("op", " − "):
-            y = (self.take(), self.term())
-            x = x + y[1] if y[0] == " + " else x - y[1]
+            op, y = self.take(), self.term()
+            x, y = _common(x, y)
+            x = x + y if op == " + " else x - y
         return x
 
     def term(self):
         x = self.unary()
         while self.peek("op", " × ") or self.peek("op", " / ") or self.peek("op", "/"):
             op, y = self.take(), self.unary()
+            x, y = _common(x, y)
             x = x * y if op == " × " else x / y
         return x
 
@@ -140,9 +153,9 @@ class Calculator:
         if name == "max":
             return max(args[0], x)
         if name == "LeakyReLU":
-            return x if x > 0 else self.slope * x
+            return x if x > 0 else _common(self.slope, x)[0] * _common(self.slope, x)[1]
         if name == "σ":
-            return Fraction(1, 2) if x == 0 else 1 / (1 + _exp(-x))
+            return Fraction(1, 2) if x == 0 else 1 / (1 + _mpf(_exp(-x)))
         if name == "tanh":
             return Fraction(0) if x == 0 else mp.tanh(x if isinstance(x, mpf) else mpf(x.numerator) / x.denominator)
         if name == "ln":
