@@ -9,8 +9,9 @@ Solves N random 2-2-1 specs (ReLU, sigmoid, half squared error)
   4. with the fastest float64 numpy code: all N networks at once, vectorised.
 Prints µs per spec and the ratio to the PyTorch loop, in wall-clock time and in CPU time (the
 process's own user + system time: less disturbed when other work shares the machine, so it is
-printed too). With `--rounds R` the end-to-end comparison is repeated R times (each round
-times both sides again) and the spread of the ratios is printed with the machine's load.
+printed too). The end-to-end run uses one worker process per CPU (`exgen solve --jobs`); it is
+timed in one process too. With `--rounds R` the end-to-end comparison is repeated R times (each
+round times both sides again) and the spread of the ratios is printed with the machine's load.
 
     python bench/solve.py [N] [--rounds R]
 """
@@ -34,6 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import two_layer_specs  # noqa: E402
 
+from exgen.batch import default_jobs  # noqa: E402
 from exgen.engine.solver import solve  # noqa: E402
 from exgen.engine.spec import load_documents, parse_spec  # noqa: E402
 from exgen.notation.worked import solution_json_text  # noqa: E402
@@ -113,6 +115,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=1, help="repeat the end-to-end comparison")
+    parser.add_argument("--compare", metavar="DIR", help="also time `exgen solve` of another "
+                        "checkout (e.g. `git archive` of an older commit), side by side")
     args = parser.parse_args()
     n = args.n
     specs = two_layer_specs(n)
@@ -131,21 +135,33 @@ def main():
         path.write_text(text)
         exgen = [sys.executable, "-m", "exgen", "solve", str(path), "--json"]
 
-        def cli():
-            subprocess.run(exgen, check=True, stdout=subprocess.DEVNULL, env=os.environ)
+        def cli(*extra, tree=None):
+            env = dict(os.environ, PYTHONPATH=tree) if tree else os.environ
+            return lambda: subprocess.run(exgen + list(extra), check=True, stdout=subprocess.DEVNULL,
+                                          env=env, cwd=tree)
 
         def baseline():
             return timed(3, baseline_run) if baseline_run else (150e-6 * n, 150e-6 * n)
 
         ratios = []
         for r in range(args.rounds):
-            end_to_end, reference = timed(3, cli), baseline()
-            ratios.append((end_to_end[0] / reference[0], end_to_end[1] / reference[1]))
+            end_to_end, reference = timed(3, cli()), baseline()
+            one_process = timed(3, cli("--jobs", "1"))
+            other = timed(3, cli(tree=str(Path(args.compare).resolve()))) if args.compare else (0.0, 0.0)
+            ratios.append((end_to_end[0] / reference[0], end_to_end[1] / reference[1],
+                           one_process[0] / reference[0], one_process[1] / reference[1],
+                           other[0] / reference[0], other[1] / reference[1]))
             if args.rounds > 1:
                 print(f"  round {r + 1}: end to end / {label}: wall {ratios[-1][0]:.3f}, "
-                      f"CPU {ratios[-1][1]:.3f} (load {load()})", flush=True)
+                      f"CPU {ratios[-1][1]:.3f}; one process: wall {ratios[-1][2]:.3f}, "
+                      f"CPU {ratios[-1][3]:.3f}"
+                      + (f"; {args.compare}: wall {ratios[-1][4]:.3f}, CPU {ratios[-1][5]:.3f}"
+                         if args.compare else "") + f" (load {load()})", flush=True)
 
-    rows = [("exgen solve --json (end to end, with steps)", end_to_end)]
+    rows = [(f"exgen solve --json (end to end, {default_jobs()} workers)", end_to_end),
+            ("exgen solve --json --jobs 1 (one process)", one_process)]
+    if args.compare:
+        rows.append((f"exgen solve --json of {Path(args.compare).name}", other))
     documents = load_documents(text, "json")[0]
     rows.append(("  read + validate the specs (in-process)",
                  timed(3, lambda: [parse_spec(d) for d in load_documents(text, "json")[0]])))
@@ -167,11 +183,16 @@ def main():
         print(f"{name:52s} {1e6 * wall / n:9.2f} {wall / reference[0]:7.3f} "
               f"{1e6 * cpu / n:9.2f} {cpu / reference[1]:7.3f}")
     if args.rounds > 1:
-        walls, cpus = [w for w, _ in ratios], [c for _, c in ratios]
-        print(f"end to end over {args.rounds} rounds: wall ratio min {min(walls):.3f} median "
-              f"{statistics.median(walls):.3f} max {max(walls):.3f}; CPU ratio min {min(cpus):.3f} "
-              f"median {statistics.median(cpus):.3f} max {max(cpus):.3f}; load average {load()}")
-    print(f"summary: exgen solve --json / {label}: {ratios[-1][0]:.2f}x wall, {ratios[-1][1]:.2f}x CPU")
+        columns = [(0, "wall"), (1, "CPU"), (2, "one-process wall"), (3, "one-process CPU")]
+        if args.compare:
+            columns += [(4, f"{Path(args.compare).name} wall"), (5, f"{Path(args.compare).name} CPU")]
+        for column, name in columns:
+            values = [r[column] for r in ratios]
+            print(f"end to end over {args.rounds} rounds, {name} ratio: min {min(values):.3f} "
+                  f"median {statistics.median(values):.3f} max {max(values):.3f}")
+        print(f"load average now {load()}")
+    print(f"summary: exgen solve --json / {label}: {ratios[-1][0]:.2f}x wall, {ratios[-1][1]:.2f}x CPU "
+          f"({ratios[-1][2]:.2f}x, {ratios[-1][3]:.2f}x in one process)")
 
 
 if __name__ == "__main__":

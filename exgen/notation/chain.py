@@ -139,14 +139,15 @@ def printed_chain(solution, parameters: list[bool],
     graph = solution.graph
     result_rule, parameter_rule = rules(instructions)
     cell_rules = [parameter_rule if parameter else result_rule for parameter in parameters]
+    rounders = [rule.round for rule in cell_rules]
     raw: list[Decimal] = []  # what the printed operands give, unrounded
     printed: list[Decimal] = []
+    keep_raw, keep_printed = raw.append, printed.append
 
     def hook(n, value):
-        rule = cell_rules[n]
-        shown = rule.round(value)
-        raw.append(value)
-        printed.append(shown)
+        shown = rounders[n](value)
+        keep_raw(value)
+        keep_printed(shown)
         return shown
 
     # the givens, printed as given
@@ -163,20 +164,25 @@ def printed_chain(solution, parameters: list[bool],
 
     results: list[Rounded] = []
     exact: list[str | None] = []
-    for key, rule, value, shown in zip(graph.keys, cell_rules, raw, printed):
-        text, is_value = solution.exact_form(key)
+    forms = solution.exact_forms(graph.keys)
+    for (text, is_value), rule, rounder, value, shown in zip(forms, cell_rules, rounders, raw, printed):
         x = Decimal(text)
-        x_shown = rule.round(x)
+        x_shown = rounder(x)
+        # the exact solution as instructed: exactly if it is that short, else rounded
+        if is_value and x_shown == x:  # as short as asked, or shorter
+            written = _written(x, "E" not in text, x_shown, rule)
+        else:
+            written = rounded_style(x_shown)
         short = value == shown  # the printed operands give exactly what is printed
         if x_shown == shown:
             # the exact solution rounds to the same number: written as the exact solution is
             # (-0.01770 for an exact -0.0177 from (-0.01770) × 1), so a number reads the same
             # everywhere
-            results.append(Rounded(_written(x, is_value and "E" not in text, x_shown, rule), short))
+            results.append(Rounded(written, short))
             exact.append(None)
         else:
             results.append(Rounded(_written(value, True, shown, rule) if short else rounded_style(shown), short))
-            exact.append(_written(x, is_value and "E" not in text, x_shown, rule))
+            exact.append(written)
     return PrintedChain(results, printed, exact, computed)
 
 

@@ -36,6 +36,12 @@ class Notation:
             return f"{mantissa}×10^{exponent}".replace("-", self.minus)
         return text.replace("-", self.minus)
 
+    def numbers(self, texts) -> list[str]:
+        """:meth:`number` of many texts; a notation writes a text without an exponent with
+        its minus signs replaced (every notation here does), so that case stays inline."""
+        minus, number = self.minus, self.number
+        return [t.replace("-", minus) if "E" not in t else number(t) for t in texts]
+
     def symbol(self, name: str, index: tuple) -> str:
         return text_item(name, index)
 
@@ -332,9 +338,9 @@ class SolutionDisplay:
         self.chain = chain = printed_chain(solution, graph.parameters[given:], instructions)
         #: every key's value as printed (givens first, then the cells in graph order)
         self.shown = [Rounded(*form) for form in solution.exact_forms(graph.keys[:given])] + chain.results
-        number, paren = notation.number, notation.paren
+        paren = notation.paren
         #: ... in this notation
-        self.texts = texts = [number(r.text) for r in self.shown]
+        self.texts = texts = notation.numbers([r.text for r in self.shown])
         arguments = [""] * (2 * len(texts))
         arguments[0::2] = texts
         arguments[1::2] = [paren(t) if r.text[0] == "-" else t for t, r in zip(texts, self.shown)]

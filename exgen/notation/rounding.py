@@ -12,6 +12,7 @@ figures asked, trailing zeros too (``-0.01770``, ``0.400000``, ``1.500E-9``).
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import partial
 
 from exgen.engine.numbers import exact_text
 
@@ -33,19 +34,18 @@ class Rule:
     decimals (updated parameters); a value with at most ``short`` significant figures (or at
     most ``decimals`` decimals) is written exactly when it is exact."""
 
-    __slots__ = ("figures", "decimals", "short", "_context", "_step")
+    __slots__ = ("figures", "decimals", "short", "_context", "_step", "round")
 
     def __init__(self, figures: int | None = None, decimals: int | None = None, short: int = 0):
         self.figures, self.decimals, self.short = figures, decimals, short
         self._context = Context(prec=figures or 1, rounding=ROUND_HALF_UP)
         self._step = Decimal(1).scaleb(-decimals) if decimals is not None else None
-
-    def round(self, d: Decimal) -> Decimal:
-        """``d`` rounded half up as this rule asks (a value with fewer figures stays as it is:
-        see :meth:`padded`)."""
-        if self._step is not None:
-            return d.quantize(self._step, ROUND_HALF_UP, _WIDE)
-        return self._context.plus(d)
+        #: ``round(d)``: d rounded half up as this rule asks (a value with fewer figures stays
+        #: as it is: see :meth:`padded`). A C method, called once per printed number.
+        if decimals is not None:
+            self.round = partial(Decimal.quantize, exp=self._step, rounding=ROUND_HALF_UP, context=_WIDE)
+        else:
+            self.round = self._context.plus
 
     def padded(self, d: Decimal) -> Decimal:
         """``d`` rounded, with all the figures asked (1.5E-9 → 1.500E-9)."""

@@ -100,19 +100,30 @@ def entry_text(entry: EntryLine) -> str:
 
 
 def entry_texts(solution, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> list[str]:
-    """:func:`entry_text` of every cell, in graph order, without building the entries."""
+    """:func:`entry_text` of every cell, in graph order, without building the entries (the
+    same lines, written inline: ``exgen solve --json`` writes thousands)."""
     display = SolutionDisplay(solution, TEXT, instructions)
     graph, chain = solution.graph, display.chain
-    items = graph.__dict__.get("_pretty_items")
-    if items is None:
-        items = graph.__dict__["_pretty_items"] = [_pretty_item(graph.item(key)) for key in graph.keys]
-    first = len(display.shown) - len(items)
+    heads = graph.__dict__.get("_line_heads")
+    if heads is None:  # "item = formula", per cell
+        heads = graph.__dict__["_line_heads"] = [
+            f"{_pretty_item(graph.item(key))} = {formula}"
+            for key, formula in zip(graph.keys, display.graph.formulas)]
+    first = len(display.shown) - len(heads)
     number = TEXT.number
-    return [_line(item, formula, substitution if computed else formula, text, result.exact,
-                  None if exact is None else number(exact))
-            for item, formula, substitution, text, result, exact, computed
-            in zip(items, display.graph.formulas, display.substitutions(), display.texts[first:],
-                   display.shown[first:], chain.exact, chain.computed)]
+    lines = []
+    for head, formula, substitution, text, result, exact, computed in zip(
+            heads, display.graph.formulas, display.substitutions(), display.texts[first:],
+            display.shown[first:], chain.exact, chain.computed):
+        if not computed:
+            substitution = formula
+        line = head if substitution == formula else f"{head} = {substitution}"
+        if substitution != text:
+            line += (" = " if result.exact else " ≈ ") + text
+        if exact is not None:
+            line += f" (exact {number(exact)})"
+        lines.append(line)
+    return lines
 
 
 def solution_json(solution) -> dict:
@@ -150,14 +161,13 @@ def solution_json_text(solution) -> str:
     JSON text of a network shape is laid out once (:func:`_json_layout`) and each solution
     only fills in its numbers and lines (``exgen solve --json`` over a whole class)."""
     layout = _json_layout(solution)
-    values, exact_text = solution.values, solution.exact_text
-    keys = solution.graph.keys
+    values, keys = solution.values, solution.graph.keys
     lines = [_json_string(line) for line in entry_texts(solution)]  # writes every exact text
     floats = [float(values[key]) for key in keys]
     return layout.format(
         *[_float_repr(x) if x - x == 0 else _json_float(x) for x in floats],  # finite: repr
         # exact strings hold digits, ".", "-", "E" and "+" only: nothing to escape
-        *['"' + exact_text(key) + '"' for key in keys],
+        *['"' + text + '"' for text, _ in solution.exact_forms(keys)],
         *lines,
     )
 
