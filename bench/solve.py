@@ -172,6 +172,7 @@ def main():
     def json_text():
         for s in solutions:
             s._exact.clear()  # each run writes every exact string again
+            s._exact_lists.clear()
         [solution_json_text(s) for s in solutions]
 
     rows.append(("  values + exact + steps as JSON text (in-process)", timed(3, json_text)))

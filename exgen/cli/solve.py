@@ -34,7 +34,17 @@ def solve(file, as_json, jobs):
     except BatchError as e:
         raise InputError(f"{name}: [{e.number}] {e.message}" if is_list else f"{name}: {e.message}")
     if as_json:
-        sys.stdout.write(("[" + ", ".join(texts) + "]" if is_list else texts[0]) + "\n")
+        # piece by piece: joining first would copy megabytes of text once more
+        out = sys.stdout
+        if is_list:
+            out.write("[")
+            for number, text in enumerate(texts):
+                if number:
+                    out.write(", ")
+                out.write(text)
+            out.write("]\n")
+        else:
+            out.write(texts[0] + "\n")
         return
     for number, text in enumerate(texts, 1):
         if is_list:

@@ -31,6 +31,7 @@ class Solution:
     values: dict  # cell key -> exact value (mpq or mpfr), givens included
     precision: int  # bits of the mpfr values (rationals are exact regardless)
     _exact: dict = field(default_factory=dict, repr=False, compare=False)
+    _exact_lists: dict = field(default_factory=dict, repr=False, compare=False)
 
     def nested(self, name: str, convert=lambda v: v):
         return self.graph.nested(name, self.values, convert)
@@ -58,11 +59,16 @@ class Solution:
         return self.exact_form(key)[0]
 
     def exact_forms(self, keys) -> list[tuple[str, bool]]:
-        """:meth:`exact_form` of many cells at once (and kept for later calls)."""
-        cached, values = self._exact, self.values
-        forms = [cached.get(key) or exact_text(values[key]) for key in keys]
-        cached.update(zip(keys, forms))
-        return forms
+        """:meth:`exact_form` of many cells at once (and kept for later calls; the list itself
+        too, for the same sequence of keys, as the worked solution asks again and again)."""
+        lists = self._exact_lists  # id of a sequence of keys -> (the sequence, its forms)
+        forms = lists.get(id(keys))
+        if forms is None or forms[0] is not keys:
+            cached, values = self._exact, self.values
+            forms = (keys, [cached.get(key) or exact_text(values[key]) for key in keys])
+            cached.update(zip(keys, forms[1]))
+            lists[id(keys)] = forms
+        return forms[1]
 
     def to_json(self, value=None, exact=None) -> dict:
         """``values`` and ``exact`` of design §2 (``exgen.notation.worked.solution_json`` adds
