@@ -9,13 +9,30 @@ STAMP  := $(VENV)/.installed
 
 # Debian packages: Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
 # poppler-utils (pdftotext/pdftoppm) for tests that look at pages, fonts for the documents
-# (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text).
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra
+# (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text),
+# zbar-tools (zbarimg) for the tests that read the worksheets' QR codes back, chromium for the
+# browser tests of the service (Playwright drives Debian's build).
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra zbar-tools chromium
 
-.PHONY: demo test system-packages bench clean
+.PHONY: demo test serve system-packages bench clean
 
 demo: $(STAMP)
 	$(BIN)/exgen demo
+
+# The service on the demo assignment: prints a teacher token and one student's link, then serves
+# until Ctrl-C (HOST and PORT may be given: make serve PORT=8001).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: $(STAMP)
+	@$(BIN)/exgen demo >/dev/null
+	@$(BIN)/exgen token revoke make-serve >/dev/null 2>&1 || true
+	@token=$$($(BIN)/exgen token create make-serve 2>/dev/null | tail -n 1); \
+	link=$$($(BIN)/exgen links demo --base-url http://$(HOST):$(PORT) | head -n 1 | cut -f 3); \
+	echo "teacher token:  $$token"; \
+	echo "dashboard:      http://$(HOST):$(PORT)/dashboard  (sign in with the token)"; \
+	echo "a student's page (d001, Mira Okafor): $$link"; \
+	echo "every student's link: .venv/bin/exgen links demo --base-url http://$(HOST):$(PORT)"
+	$(BIN)/exgen serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -26,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/serve.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

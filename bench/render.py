@@ -7,7 +7,9 @@ Measures, interleaved round by round so that all see the same machine load:
   2. exgen in one process, per document: for each student of examples/hw3.toml (two exercises:
      a single neuron and a 2-2-1 network) the worksheet and the answer key, each from the
      assignment record to PDF bytes (context + template, layout, PDF) with a warm renderer, as
-     one ``exgen render`` process does once it is going;
+     one ``exgen render`` process does once it is going; and the fillable worksheet (form
+     fields, ticket and QR code: what ``exgen render`` writes since the paper round trip) next
+     to the plain one;
   3. ``exgen render`` end to end (``render_assignment``: a fresh renderer, the worker processes
      started and warmed, every PDF file written) for a class of hw3, with ``--jobs 1`` and with
      one process per CPU. Per document is the wall time divided by the documents written.
@@ -31,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 from exgen.variants.assignment import parse_assignment  # noqa: E402
 from exgen.storage.session import dispose_all, session_scope  # noqa: E402
 from exgen.storage.records import assign, load_assignment  # noqa: E402
+from exgen.paper.form import FormWriter  # noqa: E402
+from exgen.paper.tickets import TicketKey, variant_codes, WorksheetIdentity  # noqa: E402
+from exgen.render.documents import form_fields  # noqa: E402
 from exgen.render.engine import document_gc  # noqa: E402
 from exgen.render.writer import KINDS, Renderer, default_jobs, render_assignment  # noqa: E402
 from exgen.variants.roster import RosterEntry, read_roster  # noqa: E402
@@ -92,6 +97,14 @@ def main(rounds: int = 3, class_size: int = 10) -> None:
     for kind in KINDS:  # warm up: imports, fonts, the graph displays and formula caches
         renderer.document(renderer.html(record, record.students[0], kind)).write_pdf()
     jobs = default_jobs()
+    key = TicketKey(b"bench")
+    identities = {s["student_id"]: WorksheetIdentity(key.issue(record.name, s["student_id"],
+                                                                variant_codes(record, s["student_id"])).text)
+                  for s in record.students}
+    class_identities = {s["student_id"]: WorksheetIdentity(key.issue(klass.name, s["student_id"],
+                                                                      variant_codes(klass, s["student_id"])).text)
+                        for s in klass.students}
+    fillable, plain_worksheets = [], []
 
     baseline = []
     parts = {"html": [], "layout": [], "pdf": []}
@@ -99,6 +112,7 @@ def main(rounds: int = 3, class_size: int = 10) -> None:
     per_kind = {kind: [] for kind in KINDS}
     single_docs = []
     end_to_end = {1: [], jobs: []}
+    end_to_end_fillable = {1: [], jobs: []}
     for _ in range(rounds):
         for _ in range(5):
             start = time.perf_counter()
@@ -121,11 +135,21 @@ def main(rounds: int = 3, class_size: int = 10) -> None:
                     parts["layout"].append(t2 - t1)
                     parts["pdf"].append(t3 - t2)
                     pages[kind].append(len(document.pages))
+                # the same worksheet, fillable (fields, ticket, QR code), timed right after
+                identity = identities[student["student_id"]]
+                t0 = time.perf_counter()
+                document = renderer.document(renderer.html(record, student, "worksheet", identity))
+                document.write_pdf(finisher=FormWriter(form_fields(record, student, identity)))
+                fillable.append(time.perf_counter() - t0)
+                plain_worksheets.append(per_kind["worksheet"][-1])
 
         for n in end_to_end:
             with tempfile.TemporaryDirectory() as out:
                 summary = render_assignment(klass, out, jobs=n)
             end_to_end[n].append(summary.seconds / len(summary.files))
+            with tempfile.TemporaryDirectory() as out:
+                summary = render_assignment(klass, out, jobs=n, identities=class_identities)
+            end_to_end_fillable[n].append(summary.seconds / len(summary.files))
 
     base = median_ms(baseline)
     print(f"baseline: plain {baseline_pages}-page text document, WeasyPrint as it comes   "
@@ -141,12 +165,17 @@ def main(rounds: int = 3, class_size: int = 10) -> None:
     total = sum(sum(v) for v in parts.values())
     print("  where the time goes: " + ", ".join(
         f"{name} {100 * sum(v) / total:.0f} %" for name, v in parts.items()))
+    print(f"  fillable worksheet (form, ticket, QR code)               {median_ms(fillable):7.1f} ms  "
+          f"({median_ms(fillable) / base:.1f}x the baseline, "
+          f"{statistics.median(f / p for f, p in zip(fillable, plain_worksheets)):.2f}x the plain worksheet)")
     print(f"exgen render end to end (hw3, {class_size} students, {2 * class_size} PDF files, "
-          "pool start included):")
+          "pool start included), plain worksheets / fillable ones:")
     for n, times in end_to_end.items():
         label = "--jobs 1" if n == 1 else f"--jobs {n} (one per CPU)"
-        print(f"  {label:<25} per document                   {median_ms(times):7.1f} ms  "
-              f"({median_ms(times) / base:.1f}x the baseline)")
+        form = end_to_end_fillable[n]
+        print(f"  {label:<25} per document     {median_ms(times):7.1f} ms / {median_ms(form):7.1f} ms  "
+              f"({median_ms(times) / base:.1f}x / {median_ms(form) / base:.1f}x the baseline; "
+              f"fillable {median_ms(form) / median_ms(times):.2f}x)")
     print("goal: ≤ 2x the baseline per document")
 
 

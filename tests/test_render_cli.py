@@ -61,3 +61,16 @@ def test_render_in_one_process_or_several(assigned, tmp_path):
         assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
     bad = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(tmp_path / "x"), "--jobs", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_render_one_student_and_a_base_url(assigned, tmp_path):
+    out = tmp_path / "one"
+    result = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(out), "--student", "s001",
+                                      "--base-url", "https://exgen.example.edu"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["s001-key.pdf", "s001-worksheet.pdf"]
+    assert "your link" in flat(pdf_text(out / "s001-worksheet.pdf"))
+    for args, message in ((["--student", "nobody"], "not on the roster"),
+                          (["--base-url", "ftp://x"], "not an http:// or https:// address")):
+        bad = CliRunner().invoke(cli, ["--db", assigned, "render", "hw3", "--out", str(out), *args])
+        assert bad.exit_code == 2 and message in bad.output and "Traceback" not in bad.output

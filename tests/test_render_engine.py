@@ -12,6 +12,7 @@ import pytest
 
 import exgen.render.engine as engine
 from exgen.render.engine import UA_ELEMENTS, Renderer, document_html, document_stylesheet
+from exgen.paper.tickets import WorksheetIdentity
 from exgen.render.writer import COMBINED, file_stems, render_assignment
 from tests.test_render import HW3, ROSTER, make_record, pdf_text
 
@@ -28,9 +29,12 @@ def _tags(html: str) -> set[str]:
     return {t.lower() for t in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", body)}
 
 
+IDENTITY = WorksheetIdentity("hw3/s001/AAAAAA-BBBBBB/" + "T" * 22)
+
+
 def test_documents_use_only_elements_the_lean_stylesheet_styles(record):
-    for kind in ("worksheet", "key"):
-        html = document_html(record, record.students[0], kind)
+    for kind, identity in (("worksheet", None), ("worksheet", IDENTITY), ("key", None)):
+        html = document_html(record, record.students[0], kind, identity=identity)
         assert _tags(html) <= UA_ELEMENTS, _tags(html) - UA_ELEMENTS
 
 
@@ -52,12 +56,15 @@ def _pngs(pdf: bytes, tmp_path, name: str) -> list[bytes]:
     return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
 
 
-@pytest.mark.parametrize("kind", ["worksheet", "key"])
+@pytest.mark.parametrize("kind", ["worksheet", "fillable", "key"])
 def test_the_lean_stylesheet_lays_out_the_same_pages_as_weasyprints_own(record, kind, tmp_path):
     from weasyprint import HTML
 
     renderer = Renderer()
-    html = document_html(record, record.students[1], kind)
+    if kind == "fillable":  # the worksheet with its QR code and the elements its fields cover
+        html = document_html(record, record.students[1], "worksheet", identity=IDENTITY)
+    else:
+        html = document_html(record, record.students[1], kind)
     lean = renderer.document(html).write_pdf()
     full = HTML(string=html, url_fetcher=renderer.fetcher).render(
         font_config=renderer.font_config, stylesheets=[document_stylesheet("a4")]).write_pdf()
@@ -95,8 +102,8 @@ def test_a_url_refused_in_a_worker_is_reported(record, tmp_path, monkeypatch):
     """Defence in depth across processes: workers report what their fetcher refused."""
     real = engine.document_html
 
-    def with_image(record, student, kind, paper="a4"):
-        return real(record, student, kind, paper).replace(
+    def with_image(record, student, kind, paper="a4", identity=None):
+        return real(record, student, kind, paper, identity).replace(
             "<body>", f'<body><img src="http://127.0.0.1:9/{student["student_id"]}-{kind}.png">')
 
     monkeypatch.setattr(engine, "document_html", with_image)
@@ -141,3 +148,35 @@ def test_an_error_in_a_worker_stops_the_run_with_that_error(record, tmp_path, mo
     monkeypatch.setattr(writer, "_render_document", disk_full)
     with pytest.raises(OSError, match="No space left"):  # exgen render turns it into exit status 2
         render_assignment(record, tmp_path / "out", jobs=2)
+
+
+def test_fillable_worksheets_print_as_before(record, tmp_path):
+    """Fields and QR code change no page break: the same pages as a plain worksheet, and the
+    combined file for printing holds every page and no form (every student's fields share
+    names)."""
+    from pypdf import PdfReader
+
+    identities = {s["student_id"]: WorksheetIdentity(f"hw3/{s['student_id']}/AAAAAA-BBBBBB/" + "T" * 22)
+                  for s in record.students}
+    plain = render_assignment(record, tmp_path / "plain", jobs=1)
+    fillable = render_assignment(record, tmp_path / "fillable", combined=True, identities=identities, jobs=2)
+    assert fillable.pages == plain.pages
+    stems = file_stems([s["student_id"] for s in record.students])
+    for sid, stem in stems.items():
+        worksheet = PdfReader(tmp_path / "fillable" / f"{stem}-worksheet.pdf")
+        assert worksheet.get_fields()["exgen:ticket"]["/V"] == identities[sid].ticket
+        assert PdfReader(tmp_path / "fillable" / f"{stem}-key.pdf").get_fields() is None
+        assert (tmp_path / "fillable" / f"{stem}-key.pdf").read_bytes() == (tmp_path / "plain" / f"{stem}-key.pdf").read_bytes()
+    combined = PdfReader(tmp_path / "fillable" / COMBINED["worksheet"])
+    assert len(combined.pages) == fillable.pages["worksheet"]
+    assert combined.get_fields() is None and "/AcroForm" not in combined.trailer["/Root"]
+    assert all("/Annots" not in page for page in combined.pages)
+    assert ROSTER[0][1] in combined.pages[0].extract_text()
+
+
+def test_one_student_is_rendered_under_the_file_name_of_a_whole_class_run(record, tmp_path):
+    sid = ROSTER[1][0]
+    summary = render_assignment(record, tmp_path / "one", students=[sid], jobs=1)
+    stem = file_stems([s["student_id"] for s in record.students])[sid]
+    assert [p.name for p in summary.files] == [f"{stem}-worksheet.pdf", f"{stem}-key.pdf"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(p.name for p in summary.files)

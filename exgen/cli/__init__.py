@@ -21,10 +21,14 @@ COMMANDS = {
     "render": "render",
     "answer-sheet": "answer_sheet",
     "grade": "grade",
+    "feedback": "feedback",
     "regrade": "regrade",
     "results": "results",
     "report": "report",
     "export": "export",
+    "links": "links",
+    "token": "token",
+    "serve": "serve",
 }
 
 

@@ -51,7 +51,7 @@ def demo(obj, out_dir, paper):
     import os
 
     from exgen.variants.assignment import parse_assignment
-    from exgen.cli.render import render_record
+    from exgen.cli.render import render_record, worksheet_identities
     from exgen.storage.records import assign, load_assignment
     from exgen.variants.roster import RosterEntry
 
@@ -60,8 +60,9 @@ def demo(obj, out_dir, paper):
     with database(obj) as session:
         summary = assign(session, definition, roster)
         record = load_assignment(session, definition.name)
+        identities = worksheet_identities(session, record, None)
     click.echo(summary.line())
-    click.echo(render_record(record, out_dir, paper=paper.lower(), combined=True))
+    click.echo(render_record(record, out_dir, paper=paper.lower(), combined=True, identities=identities))
     first = os.path.join(out_dir, f"{DEMO_ROSTER[0][0]}")
     click.echo(f"Open {first}-worksheet.pdf and {first}-key.pdf, or print "
                f"{os.path.join(out_dir, 'all-worksheets.pdf')} and {os.path.join(out_dir, 'all-keys.pdf')}.")

@@ -27,34 +27,16 @@ PATH is the file to write; if it is a directory, NAME-FORMAT.xml/.zip/.csv is wr
 @click.option("--out", "out", required=True, metavar="PATH", help="File (or directory) to write.")
 @click.pass_obj
 def export(obj, name, fmt, out):
-    from exgen.storage.records import load_assignment
+    from exgen.export import export_inputs, make_export
 
     chosen = export_format(fmt)
     target = _target(out, name, chosen)
     with database(obj, create=False) as session:
-        record = load_assignment(session, name)
-        results = None
-        if chosen.kind == "grades":
-            from exgen.storage.results import class_results
-
-            results = class_results(session, name)
-    if chosen.kind == "quiz":
-        from exgen.export.quiz import build_quiz
-
-        quiz = build_quiz(record)
-        with stderr_progress(len(record.variants), f"{fmt} export") as bar:
-            data = chosen.write(quiz, progress=bar.update)
-        summary = (f"{len(quiz.exercises)} exercise{'s' if len(quiz.exercises) != 1 else ''}, "
-                   f"{len(quiz.questions)} questions (distinct variants of "
-                   f"{len(record.students)} students), "
-                   f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
-    else:
-        data = chosen.write(record, results)
-        graded = sum(1 for r in results["students"].values() if r.get("submitted"))
-        summary = (f"{len(record.students)} students "
-                   f"({graded} graded, {len(record.students) - graded} without a submission)")
-    _write_atomically(target, data)
-    click.echo(f"{name}: {fmt} export, {summary} -> {target} ({_size(len(data))})")
+        record, results = export_inputs(session, name, chosen)
+    with stderr_progress(len(record.variants) if chosen.kind == "quiz" else 0, f"{fmt} export") as bar:
+        made = make_export(record, results, chosen, progress=bar.update)
+    _write_atomically(target, made.data)
+    click.echo(f"{name}: {fmt} export, {made.summary} -> {target} ({_size(len(made.data))})")
 
 
 def _target(out: str, name: str, chosen) -> str:

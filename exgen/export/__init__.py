@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,50 @@ def export_format(name: str) -> ExportFormat:
         return FORMATS[name]
     except KeyError:
         raise ExportError(f"unknown export format {name!r}; known: {', '.join(FORMATS)}") from None
+
+
+@dataclass
+class Export:
+    """One export made: the file's bytes and a line saying what is in it."""
+
+    format: ExportFormat
+    data: bytes
+    summary: str
+
+    def filename(self, name: str) -> str:
+        return f"{name}-{self.format.name}{self.format.suffix}"
+
+
+def export_inputs(session, name: str, chosen: ExportFormat):
+    """What an export of the assignment is made from: its record, and for gradebook formats
+    the class results (``exgen results``)."""
+    from exgen.storage.records import load_assignment
+
+    record = load_assignment(session, name)
+    results = None
+    if chosen.kind == "grades":
+        from exgen.storage.results import class_results
+
+        results = class_results(session, name)
+    return record, results
+
+
+def make_export(record, results, chosen: ExportFormat,
+                progress: Callable[[int], None] | None = None) -> Export:
+    """The export file (``exgen export`` and the service's download alike); ``progress`` is
+    called with a count of variants done (quiz formats)."""
+    if chosen.kind == "quiz":
+        from exgen.export.quiz import build_quiz
+
+        quiz = build_quiz(record)
+        data = chosen.write(quiz, progress=progress)
+        summary = (f"{len(quiz.exercises)} exercise{'s' if len(quiz.exercises) != 1 else ''}, "
+                   f"{len(quiz.questions)} questions (distinct variants of "
+                   f"{len(record.students)} students), "
+                   f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
+    else:
+        data = chosen.write(record, results)
+        graded = sum(1 for r in results["students"].values() if r.get("submitted"))
+        summary = (f"{len(record.students)} students "
+                   f"({graded} graded, {len(record.students) - graded} without a submission)")
+    return Export(chosen, data, summary)

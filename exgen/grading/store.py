@@ -14,13 +14,21 @@ Rules that keep marks trustworthy:
   :func:`elect_current`; the others are kept;
 - the caller runs one file in one transaction, and graders of one assignment take turns (a row
   lock on the assignment, see ``lock_assignment``), so two ``exgen grade`` runs at once neither
-  lose nor double-count a submission.
+  lose nor double-count a submission;
+- a student's own submission from the web (:func:`submit_answers`) locks only that student
+  (see ``lock_student``): students of one class hand in at the same time, one student's
+  attempts are counted one at a time, and a file graded meanwhile waits for them (and they
+  for it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from statistics import fmean
 from typing import Callable
 
@@ -31,6 +39,7 @@ from exgen.variants.assignment import GRADING_DEFAULTS
 from exgen.storage.models import Assignment, ItemResult, Student, Submission
 from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
+from exgen.grading.policy import Policy, utcnow
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
@@ -47,6 +56,27 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
     table = Assignment.__table__
     session.execute(update(table).where(table.c.id == assignment_id)
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
+
+
+def lock_student(session: Session, assignment_id: int, student_pk: int):
+    """Wait until no other submission of this student and no grader of the assignment is at
+    work, then hold both off until commit — while other students' submissions go on. Returns
+    the assignment as it is now (an ``AssignmentRow``: its policy may have changed while this
+    waited).
+
+    PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
+    grader's ``lock_assignment`` waits for them, and they for it) and an update lock on the
+    student's row (a student's submissions take turns, so attempts are counted and the current
+    submission elected one at a time), both in one statement. SQLite has one writer at a time:
+    a no-op UPDATE takes its write lock before anything is read."""
+    from exgen.storage.rows import ASSIGNMENT, LOCK_STUDENT_POSTGRESQL, LOCK_STUDENT_SQLITE, AssignmentRow
+
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(LOCK_STUDENT_POSTGRESQL, {"student": student_pk}).one()
+    else:
+        session.execute(LOCK_STUDENT_SQLITE, {"student": student_pk})
+        row = session.execute(ASSIGNMENT, {"assignment": assignment_id}).one()
+    return AssignmentRow(row.id, row.name, row.title, row.updated_at, row.variants_hash, row.definition)
 
 
 @dataclass
@@ -181,9 +211,6 @@ def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str 
     return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells))
 
 
-KEEP_POLICIES = ("last", "best")
-
-
 def keep_policy(definition: dict | None) -> str:
     """Which of a student's graded submissions counts: ``last`` (default) or ``best``."""
     return ((definition or {}).get("service") or {}).get("keep", "last")
@@ -199,13 +226,18 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
         return 0
     scores = func.coalesce(select(func.sum(ItemResult.score)).where(ItemResult.submission_id == Submission.id)
                            .correlate(Submission).scalar_subquery(), 0.0)
-    # The order of arrival: files in the order they were graded (graders of one assignment take
-    # turns, so a file's first id orders it), rows in file order.
-    first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
-             .where(Submission.assignment_id == assignment_id).group_by(Submission.source_sha256).subquery())
     chosen: dict[int, tuple] = {}  # pk -> (rank..., submission id)
     was: dict[int, int] = {}
     for n in range(0, len(pks), 500):
+        # The order of arrival: files in the order they were graded (graders of one assignment
+        # take turns, so a file's first id orders it), rows in file order; a web submission is
+        # a file of its own. Only the files these students appear in are looked at, so electing
+        # one student's submission costs the same in a class of 10 or of 1,000.
+        theirs = select(Submission.source_sha256).where(Submission.assignment_id == assignment_id,
+                                                        Submission.student_pk.in_(pks[n:n + 500]))
+        first = (select(Submission.source_sha256, func.min(Submission.id).label("first"))
+                 .where(Submission.assignment_id == assignment_id, Submission.source_sha256.in_(theirs))
+                 .group_by(Submission.source_sha256).subquery())
         rows = session.execute(
             select(Submission.id, Submission.student_pk, Submission.status, Submission.current, scores,
                    first.c.first, Submission.line)
@@ -230,75 +262,92 @@ def elect_current(session: Session, assignment_id: int, student_pks, keep: str =
     return sum(1 for pk, sid in winners.items() if pk in was and was[pk] != sid)
 
 
+class GradingRun:
+    """One grading run on one assignment: any number of files (answer sheets, filled
+    worksheets), graded in the caller's transaction. The assignment is locked, loaded and its
+    markers built once for the whole run."""
+
+    def __init__(self, session: Session, name: str):
+        self.session = session
+        self.assignment = find_assignment(session, name)
+        lock_assignment(session, self.assignment.id)
+        self.record = load_assignment(session, name)
+        self.grader = Grader(session, self.assignment, self.record)
+        self.attempts = _attempts_so_far(session, self.assignment.id)
+
+    def grade(self, sheet: AnswerSheet, progress: Callable[[int], None] | None = None,
+              source: str = "csv") -> GradeSummary:
+        """Grade and store every row of a read answer sheet (or of a filled worksheet read
+        into one). ``source`` says how the rows came in (``csv``, or ``pdf``)."""
+        start = time.perf_counter()
+        session, assignment, grader = self.session, self.assignment, self.grader
+        summary = GradeSummary(self.record.name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
+                               ignored_columns=list(sheet.ignored),
+                               missing_columns=[i for i in grader.items if i not in set(sheet.columns)])
+
+        stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
+            select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
+                Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
+        new_rows = []
+        for row in sheet.rows:
+            if row.line in stored:
+                ref, status, problem = stored[row.line]
+                summary.already_stored += 1
+                if status == REJECTED:
+                    summary.rejected.append((row.line, ref, problem))
+                continue
+            new_rows.append(row)
+        if progress and summary.already_stored:
+            progress(summary.already_stored)
+
+        attempts = self.attempts
+        graded_pks = []
+        for n in range(0, len(new_rows), CHUNK):
+            chunk = new_rows[n:n + CHUNK]
+            submissions, results = [], []
+            for row in chunk:
+                marked = mark_row(grader, row.student_ref, row.cells, row.problem)
+                attempt = None
+                if marked.status == GRADED:
+                    summary.graded += 1
+                    summary.students.add(marked.student_id)
+                    summary.answers += len(marked.items)
+                    summary.scores.append(marked.score)
+                    graded_pks.append(marked.student_pk)
+                    attempt = attempts[marked.student_pk] = attempts.get(marked.student_pk, 0) + 1
+                elif marked.status == EMPTY:
+                    summary.empty += 1
+                else:
+                    summary.rejected.append((row.line, row.student_ref, marked.problem))
+                submissions.append({
+                    "assignment_id": assignment.id,
+                    "student_ref": row.student_ref[:300],
+                    "student_pk": marked.student_pk,
+                    "source": source,
+                    "source_name": sheet.source[-500:],
+                    "source_sha256": sheet.sha256,
+                    "line": row.line,
+                    "raw": row.raw,
+                    "cells": row.cells,
+                    "status": marked.status,
+                    "problem": marked.problem,
+                    "current": False,  # elected below, once every row of the file is in
+                    "attempt": attempt,
+                })
+                results.append(marked.items)
+            _insert(session, submissions, results)
+            if progress:
+                progress(len(chunk))
+        summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(self.record.definition))
+        summary.seconds = time.perf_counter() - start
+        return summary
+
+
 def grade_sheet(session: Session, name: str, sheet: AnswerSheet,
                 progress: Callable[[int], None] | None = None, source: str = "csv") -> GradeSummary:
     """Grade and store every row of a read answer sheet (the caller commits or rolls back).
     ``source`` says how the rows came in (``csv``, or ``pdf`` for a filled worksheet)."""
-    start = time.perf_counter()
-    assignment = find_assignment(session, name)
-    lock_assignment(session, assignment.id)
-    record = load_assignment(session, name)
-    grader = Grader(session, assignment, record)
-    summary = GradeSummary(name, sheet.source, rows=len(sheet.rows), max_score=grader.max_score,
-                           ignored_columns=list(sheet.ignored),
-                           missing_columns=[i for i in grader.items if i not in set(sheet.columns)])
-
-    stored = {line: (ref, status, problem) for line, ref, status, problem in session.execute(
-        select(Submission.line, Submission.student_ref, Submission.status, Submission.problem).where(
-            Submission.assignment_id == assignment.id, Submission.source_sha256 == sheet.sha256))}
-    new_rows = []
-    for row in sheet.rows:
-        if row.line in stored:
-            ref, status, problem = stored[row.line]
-            summary.already_stored += 1
-            if status == REJECTED:
-                summary.rejected.append((row.line, ref, problem))
-            continue
-        new_rows.append(row)
-    if progress and summary.already_stored:
-        progress(summary.already_stored)
-
-    attempts = _attempts_so_far(session, assignment.id)
-    graded_pks = []
-    for n in range(0, len(new_rows), CHUNK):
-        chunk = new_rows[n:n + CHUNK]
-        submissions, results = [], []
-        for row in chunk:
-            marked = mark_row(grader, row.student_ref, row.cells, row.problem)
-            attempt = None
-            if marked.status == GRADED:
-                summary.graded += 1
-                summary.students.add(marked.student_id)
-                summary.answers += len(marked.items)
-                summary.scores.append(marked.score)
-                graded_pks.append(marked.student_pk)
-                attempt = attempts[marked.student_pk] = attempts.get(marked.student_pk, 0) + 1
-            elif marked.status == EMPTY:
-                summary.empty += 1
-            else:
-                summary.rejected.append((row.line, row.student_ref, marked.problem))
-            submissions.append({
-                "assignment_id": assignment.id,
-                "student_ref": row.student_ref[:300],
-                "student_pk": marked.student_pk,
-                "source": source,
-                "source_name": sheet.source[-500:],
-                "source_sha256": sheet.sha256,
-                "line": row.line,
-                "raw": row.raw,
-                "cells": row.cells,
-                "status": marked.status,
-                "problem": marked.problem,
-                "current": False,  # elected below, once every row of the file is in
-                "attempt": attempt,
-            })
-            results.append(marked.items)
-        _insert(session, submissions, results)
-        if progress:
-            progress(len(chunk))
-    summary.superseded = elect_current(session, assignment.id, graded_pks, keep_policy(record.definition))
-    summary.seconds = time.perf_counter() - start
-    return summary
+    return GradingRun(session, name).grade(sheet, progress, source)
 
 
 def _attempts_so_far(session: Session, assignment_id: int) -> dict[int, int]:
@@ -401,3 +450,217 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         progress(len(subs) % CHUNK)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+# -- the web: one student's own answers ---------------------------------------------------------
+#: A web submission's raw text is kept up to this many characters (the HTTP layer refuses
+#: larger bodies before they are read).
+MAX_RAW = 200_000
+WEB = "web"
+#: How a refusal by the policy starts its stored ``problem`` (a repeated request reads it back).
+LATE_REFUSED = "handed in after the due time"
+NO_ATTEMPTS = "no attempts left"
+
+
+@dataclass
+class WebOutcome:
+    """What became of one web submission: stored as ``status`` (graded, rejected or empty),
+    and ``refused`` (``"attempts"``, ``"late"``, ``"rate"``) when the policy refused it."""
+
+    status: str
+    submission_id: int | None = None
+    attempt: int | None = None  # the student's n-th graded submission
+    attempts_used: int = 0  # graded submissions of the student, this one included
+    late: bool = False
+    received_at: datetime | None = None
+    problem: str = ""
+    refused: str = ""
+    retry_after: int = 0  # seconds, when refused for the rate
+    duplicate: bool = False  # the same submission (its key) arrived before: that one is returned
+    items: list = field(default_factory=list)  # item-result rows, in sheet order
+    max_score: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(r["score"] for r in self.items)
+
+
+class _Graders:
+    """One Grader per assignment and process, built again when the assignment changes (its
+    definition or variants) or a student is new to it: web submissions arrive one at a time,
+    and loading a class's variants for each would cost more than judging."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._graders: dict[int, tuple[tuple, Grader]] = {}
+
+    def get(self, session: Session, assignment: Assignment, student_id: str) -> Grader:
+        version = (assignment.updated_at, assignment.variants_hash, assignment.definition.get("service"))
+        with self._lock:
+            cached = self._graders.get(assignment.id)
+        if cached and cached[0] == version and student_id in cached[1].student_pk:
+            return cached[1]
+        grader = Grader(session, assignment, load_assignment(session, assignment.name))
+        with self._lock:
+            self._graders[assignment.id] = (version, grader)
+        return grader
+
+    def clear(self) -> None:
+        with self._lock:
+            self._graders.clear()
+
+
+GRADERS = _Graders()
+
+
+def student_attempts(session: Session, student_pk: int, since: datetime | None = None) -> tuple[int, int, datetime | None]:
+    """(graded submissions of a student, web submissions since ``since``, the oldest of those)."""
+    from exgen.storage.rows import STUDENT_ATTEMPTS
+
+    if since is None:
+        since = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+    row = session.execute(STUDENT_ATTEMPTS, {"student": student_pk, "since": since}).one()
+    return row.used, row.recent, row.oldest
+
+
+def submit_answers(session: Session, student: Student, cells: dict | None, raw: str, *,
+                   problem: str = "", key: str | None = None, per_minute: int | None = None,
+                   now: datetime | None = None) -> WebOutcome:
+    """Store and mark one student's answers from the web, under the assignment's policy.
+
+    ``cells``: item -> text as typed, or None when the request could not be read (``problem``
+    says why; the raw text is stored all the same, as a rejected submission). ``key``: the
+    client's name for this submission (the page's form carries one): the same key again is the
+    same submission (a double click, a reload), answered with what was stored the first time.
+    ``per_minute``: at most this many web submissions of one student in any 60 s, counted in
+    the database, so every app process on it counts the same (``refused = "rate"``: nothing is
+    stored). The policy's refusals (no attempts left, late work refused) are stored as rejected
+    submissions with the reason. The caller commits."""
+    now = now or utcnow()
+    assignment = lock_student(session, student.assignment_id, student.id)
+    policy = Policy.of(assignment.definition)
+    salt = key if key else uuid.uuid4().hex
+    sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
+    if key:
+        from exgen.storage.rows import SUBMISSION_BY_SOURCE
+
+        earlier = session.execute(SUBMISSION_BY_SOURCE, {"assignment": assignment.id, "sha256": sha256}).scalar()
+        if earlier is not None:
+            return _stored_outcome(session, session.get(Submission, earlier), policy)
+    since = now - timedelta(seconds=60)
+    used, recent, oldest = student_attempts(session, student.id, since)
+    if per_minute and recent >= per_minute:
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps naive UTC
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        wait = 60 - (now - oldest).total_seconds() if oldest is not None else 60
+        return WebOutcome("", attempts_used=used, refused="rate", retry_after=max(1, int(wait + 0.999)))
+
+    grader = GRADERS.get(session, assignment, student.student_id)
+    late = policy.is_late(now)
+    refused = ""
+    if problem or cells is None:
+        marked = Marked(REJECTED, student.id, student.student_id, problem=problem or "the request cannot be read")
+    elif late and policy.late == "refuse":
+        refused = "late"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"{LATE_REFUSED} ({policy.due.isoformat()}); late work is refused")
+    elif policy.attempts and used >= policy.attempts:
+        refused = "attempts"
+        marked = Marked(REJECTED, student.id, student.student_id,
+                        problem=f"{NO_ATTEMPTS} ({used} of {policy.attempts} used)")
+    else:
+        marked = mark_row(grader, student.student_id, cells)
+    attempt = used + 1 if marked.status == GRADED else None
+    from exgen.storage.rows import INSERT_SUBMISSION
+
+    submission_id = session.execute(INSERT_SUBMISSION, {
+        "assignment_id": assignment.id,
+        "student_ref": student.student_id[:300],
+        "student_pk": student.id,
+        "source": WEB,
+        "source_name": f"web: {student.student_id}"[:500],
+        "source_sha256": sha256,
+        "line": 1,
+        "raw": raw[:MAX_RAW],
+        "cells": cells,
+        "status": marked.status,
+        "problem": marked.problem,
+        "current": False,
+        "attempt": attempt,
+        "late": late,
+        "received_at": now,
+    }).scalar_one()
+    if marked.items:
+        _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
+    if marked.status == GRADED:
+        _elect_newest(session, student.id, submission_id, marked.score, policy.keep)
+    return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
+                      marked.problem, refused, items=marked.items, max_score=grader.max_score)
+
+
+_ITEM_COLUMNS = ("submission_id integer, item text, position integer, status text, score float8, "
+                 "max_score float8, submitted text, value float8, expected float8, misconception text, "
+                 "feedback text")
+_ITEMS_FROM_JSON = None
+
+
+def _insert_item_results(session: Session, rows: list[dict]) -> None:
+    """A submission's item results in one statement. On PostgreSQL the rows travel as one JSON
+    parameter (an executemany sends a statement per row, and a multi-row VALUES is compiled
+    anew for every submission: both cost more than judging the answers)."""
+    global _ITEMS_FROM_JSON
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(ItemResult.__table__), rows)
+        return
+    if _ITEMS_FROM_JSON is None:
+        from sqlalchemy import text
+
+        names = ", ".join(column.split()[0] for column in _ITEM_COLUMNS.split(", "))
+        _ITEMS_FROM_JSON = text(f"INSERT INTO item_results ({names}) SELECT {names} "
+                                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_ITEM_COLUMNS})")
+    import json
+
+    session.execute(_ITEMS_FROM_JSON, {"rows": json.dumps(rows)})
+
+
+def _elect_newest(session: Session, student_pk: int, submission_id: int, score: float, keep: str) -> None:
+    """:func:`elect_current` for one student whose newest graded submission just arrived (under
+    their lock, so it is the last to arrive): it counts under ``last``, and under ``best`` when
+    it scores at least as well as the one that counted (a tie goes to the later one) — one or
+    two statements instead of ranking every submission of the student again."""
+    from exgen.storage.rows import CURRENT_SCORE, ELECT_NEWEST
+
+    if keep == "best":
+        best = session.execute(CURRENT_SCORE, {"student": student_pk, "new": submission_id}).scalar()
+        if best is not None and round(score, 9) < round(best, 9):
+            return
+    session.execute(ELECT_NEWEST, {"student": student_pk, "new": submission_id})
+
+
+def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:
+    used, _, _ = student_attempts(session, submission.student_pk)
+    items = [{"item": r.item, "position": r.position, "status": r.status, "score": r.score,
+              "max_score": r.max_score, "submitted": r.submitted, "value": r.value, "expected": r.expected,
+              "misconception": r.misconception, "feedback": r.feedback}
+             for r in session.scalars(select(ItemResult).where(ItemResult.submission_id == submission.id)
+                                      .order_by(ItemResult.position))]
+    refused = ("late" if submission.problem.startswith(LATE_REFUSED)
+               else "attempts" if submission.problem.startswith(NO_ATTEMPTS) else "")
+    record_max = session.get(Assignment, submission.assignment_id).definition["exercises"]
+    return WebOutcome(submission.status, submission.id, submission.attempt, used, submission.late,
+                      submission.received_at, submission.problem, refused, duplicate=True, items=items,
+                      max_score=float(sum(e["points"] for e in record_max)))
+
+
+def latest_submission(session: Session, student_pk: int) -> Submission | None:
+    """The student's last stored submission from any source (what their page shows again)."""
+    return session.scalar(select(Submission).where(Submission.student_pk == student_pk)
+                          .order_by(Submission.id.desc()).limit(1))
+
+
+def submission_outcome(session: Session, submission: Submission) -> WebOutcome:
+    """A stored submission as an outcome (for showing it again)."""
+    policy = Policy.of(session.get(Assignment, submission.assignment_id).definition)
+    outcome = _stored_outcome(session, submission, policy)
+    outcome.duplicate = False
+    return outcome

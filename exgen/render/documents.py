@@ -16,10 +16,11 @@ from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
-from exgen.instructions import Instructions
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 from exgen.notation.formulas import step_formula
 from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.diagram import network_img
+from exgen.paper.form import TICKET_FIELD, Field, field_anchor, field_name, qr_img
 from exgen.render.math import INLINE, ITALIC, formula_html, name_text, number_text, vector_html
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -44,6 +45,11 @@ class GivenLine:
 class AnswerBox:
     item: str  # answer-sheet name with the exercise prefix: "q2.dL/dW1[1,2]"
     label: str  # "∂𝐿/∂𝑊₁₂⁽¹⁾"
+
+    @property
+    def anchor(self) -> str:
+        """The id of the element a fillable worksheet's field covers (exgen.paper.form)."""
+        return field_anchor(field_name(self.item))
 
 
 @dataclass
@@ -101,6 +107,16 @@ class ExerciseView:
 
 
 @dataclass
+class WorksheetForm:
+    """What makes a worksheet fillable and recognisable (design §10)."""
+
+    ticket: str  # NAME/SID/CODE/TAG, printed small and held by the exgen:ticket field
+    qr: Markup  # the QR code image
+    online: bool  # whether the QR code is the student's link (else it holds the ticket)
+    ticket_anchor: str = field_anchor(TICKET_FIELD)
+
+
+@dataclass
 class StudentDocument:
     kind: str  # "worksheet" or "key"
     course: str
@@ -112,6 +128,7 @@ class StudentDocument:
     instructions: Instructions
     exercises: list[ExerciseView]
     paper: str
+    form: WorksheetForm | None = None  # a fillable worksheet's ticket and QR code
 
     @property
     def context(self) -> dict:
@@ -196,19 +213,24 @@ def _codes(variants) -> str:
 
 
 # -- the worksheet -----------------------------------------------------------------------------
-def _worksheet_exercise(variant) -> ExerciseView:
+def answer_boxes(variant) -> list[tuple[str, AnswerBox]]:
+    """(stage, box) for every asked item of a variant, in the order the work is done."""
     solution = variant.solution
     graph = solution.graph
     asked = set(variant.asked)
+    return [(graph.quantities[key[0]].stage,
+             AnswerBox(f"{variant.exercise}.{item}", name_text(key[0], _index(graph, key))))
+            for item, key in solution.items() if item in asked]
+
+
+def _worksheet_exercise(variant) -> ExerciseView:
+    solution = variant.solution
+    asked = set(variant.asked)
     stages: dict[str, Stage] = {}
-    for item, key in solution.items():
-        if item not in asked:
-            continue
-        stage = graph.quantities[key[0]].stage
+    for stage, box in answer_boxes(variant):
         if stage not in stages:
             stages[stage] = Stage(STAGE_TITLES[stage], len(stages) + 1)
-        stages[stage].boxes.append(
-            AnswerBox(f"{variant.exercise}.{item}", name_text(key[0], _index(graph, key))))
+        stages[stage].boxes.append(box)
     return ExerciseView(
         key=variant.exercise, points=variant.points, code=variant.code,
         description=_describe(solution.spec.architecture), given=_given(solution),
@@ -228,7 +250,7 @@ def _notes(step, arch) -> list[Markup]:
     return [Markup("with ") + Markup(formula_html(latex, text))]
 
 
-def _key_exercise(variant, instructions: Instructions) -> ExerciseView:
+def key_exercise(variant, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> ExerciseView:
     solution = variant.solution
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
@@ -256,18 +278,37 @@ def _key_exercise(variant, instructions: Instructions) -> ExerciseView:
     )
 
 
-def student_document(record, student: dict, kind: str, paper: str = "a4") -> StudentDocument:
-    """The worksheet (``kind="worksheet"``) or answer key (``"key"``) of one student."""
+def student_document(record, student: dict, kind: str, paper: str = "a4",
+                     identity=None) -> StudentDocument:
+    """The worksheet (``kind="worksheet"``) or answer key (``"key"``) of one student; a
+    worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     variants = [record.variant(student["student_id"], e["key"]) for e in record.exercises]
     variants = [v for v in variants if v is not None]
     instructions = Instructions.of(record.definition)  # the assignment's own rounding rules
     if kind == "worksheet":
         exercises = [_worksheet_exercise(v) for v in variants]
     else:
-        exercises = [_key_exercise(v, instructions) for v in variants]
+        exercises = [key_exercise(v, instructions) for v in variants]
     return StudentDocument(
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
         student_name=student.get("name") or "", codes=_codes(variants),
         instructions=instructions, exercises=exercises, paper=PAPER_SIZES[paper],
+        form=(WorksheetForm(identity.ticket, qr_img(identity.qr), bool(identity.link))
+              if identity is not None and kind == "worksheet" else None),
     )
+
+
+def form_fields(record, student: dict, identity) -> list[Field]:
+    """The PDF form fields of a student's fillable worksheet: one per answer box, in work
+    order, and the ticket (read-only, hidden: its text is printed where the field is)."""
+    fields = []
+    for exercise in record.exercises:
+        variant = record.variant(student["student_id"], exercise["key"])
+        if variant is None:
+            continue
+        for _, box in answer_boxes(variant):
+            fields.append(Field(box.anchor, field_name(box.item), tooltip=f"{box.label} ({box.item})"))
+    fields.append(Field(field_anchor(TICKET_FIELD), TICKET_FIELD, value=identity.ticket,
+                        read_only=True, hidden=True))
+    return fields

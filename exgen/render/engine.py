@@ -74,12 +74,13 @@ def _lean_html_class():
     return LeanHTML
 
 
-def document_html(record, student: dict, kind: str, paper: str = "a4") -> str:
-    """The HTML of one student's worksheet (``kind="worksheet"``) or answer key (``"key"``)."""
+def document_html(record, student: dict, kind: str, paper: str = "a4", identity=None) -> str:
+    """The HTML of one student's worksheet (``kind="worksheet"``) or answer key (``"key"``); a
+    worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     from exgen.render.documents import student_document
     from exgen.templating import render
 
-    return render(f"{kind}.html", doc=student_document(record, student, kind, paper))
+    return render(f"{kind}.html", doc=student_document(record, student, kind, paper, identity))
 
 
 def prepare(record, paper: str) -> None:
@@ -94,6 +95,9 @@ def prepare(record, paper: str) -> None:
     if first is not None:
         for kind in ("worksheet", "key"):
             document_html(record, first, kind, paper)
+    from exgen.paper.form import qr_img
+
+    qr_img("exgen")  # imports segno
 
 
 @lru_cache(maxsize=4)
@@ -124,8 +128,8 @@ class Renderer:
         self.html_class = _lean_html_class()
         self.stylesheet = document_stylesheet(paper)
 
-    def html(self, record, student: dict, kind: str) -> str:
-        return document_html(record, student, kind, self.paper)
+    def html(self, record, student: dict, kind: str, identity=None) -> str:
+        return document_html(record, student, kind, self.paper, identity)
 
     def document(self, html: str):
         """Lay out one HTML document (a ``weasyprint.Document``); the resources the fetcher

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Callable
 from exgen.render.engine import Renderer, document_gc, tune_gc
 
 KINDS = ("worksheet", "key")
+FEEDBACK = "feedback"  # exgen feedback: one document per graded student
 COMBINED = {"worksheet": "all-worksheets.pdf", "key": "all-keys.pdf"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -65,9 +67,12 @@ class RenderSummary:
 
     def line(self, out_dir) -> str:
         per = self.seconds / max(1, len(self.files) - sum(1 for f in self.files if f.name in COMBINED.values()))
-        return (f"{self.students} students: {self.pages['worksheet']} worksheet pages and "
-                f"{self.pages['key']} answer-key pages, {len(self.files)} PDF files in {out_dir} "
+        pages = " and ".join(f"{n} {PAGE_NAMES[kind]} pages" for kind, n in self.pages.items())
+        return (f"{self.students} students: {pages}, {len(self.files)} PDF files in {out_dir} "
                 f"({self.seconds:.1f} s, {per:.2f} s per document)")
+
+
+PAGE_NAMES = {"worksheet": "worksheet", "key": "answer-key", FEEDBACK: "feedback"}
 
 
 def default_jobs() -> int:
@@ -80,45 +85,69 @@ def default_jobs() -> int:
 
 def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = False,
                       progress: Callable[[int], None] | None = None,
-                      jobs: int | None = None) -> RenderSummary:
+                      jobs: int | None = None, identities: dict | None = None,
+                      students: list[str] | None = None) -> RenderSummary:
     """Write ``<stem>-worksheet.pdf`` and ``<stem>-key.pdf`` per student into ``out_dir``
     (and ``all-worksheets.pdf`` / ``all-keys.pdf`` when ``combined``).
+
+    ``identities``: student id -> ``exgen.paper.tickets.WorksheetIdentity``; the worksheets of
+    these students are fillable PDF forms with their ticket and QR code (design §10).
+    ``students``: render only these student ids (all by default). File names are those of a
+    whole-class run either way.
 
     ``jobs``: processes that render at once (default: one per CPU). Documents are handed out
     one at a time; each file is written by the process that rendered it, and the summary and
     the combined files follow the roster order whatever order the documents finish in.
     """
     start = time.perf_counter()
+    chosen = [i for i, s in enumerate(record.students) if students is None or s["student_id"] in students]
+    printed = [i for i in chosen
+               if any(record.variant(record.students[i]["student_id"], e["key"]) for e in record.exercises)]
+    if progress and len(printed) < len(chosen):
+        progress(len(chosen) - len(printed))  # a student without variants has nothing to print
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stems = file_stems([s["student_id"] for s in record.students])
-    printed = [i for i, s in enumerate(record.students)
-               if any(record.variant(s["student_id"], e["key"]) for e in record.exercises)]
-    if progress and len(printed) < len(record.students):
-        progress(len(record.students) - len(printed))  # a student without variants has nothing to print
-    job = _Job(record, out, paper, stems)
+    summary, singles = _render(_Job(record, out, paper, KINDS, identities=identities or {}), printed, progress, jobs)
+    if combined and printed:
+        for kind in KINDS:
+            path = out / COMBINED[kind]
+            what = "worksheets" if kind == "worksheet" else "answer keys"
+            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}",
+                         forms=False)
+            summary.files.append(path)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def render_feedback(record, out_dir, work: dict, *, paper: str = "a4",
+                    progress: Callable[[int], None] | None = None, jobs: int | None = None) -> RenderSummary:
+    """Write ``<stem>-feedback.pdf`` for every student of ``work`` (student id ->
+    ``exgen.paper.feedback.GradedWork``), in roster order, as :func:`render_assignment` writes
+    worksheets (same file names, worker processes, atomic writes)."""
+    start = time.perf_counter()
+    printed = [i for i, s in enumerate(record.students) if s["student_id"] in work]
+    summary, _ = _render(_Job(record, Path(out_dir), paper, (FEEDBACK,), feedback=work), printed, progress, jobs)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _render(job: _Job, printed: list[int], progress, jobs: int | None) -> tuple[RenderSummary, dict]:
+    """Render every document of ``job`` for the students at ``printed`` (roster indices)."""
+    job.out.mkdir(parents=True, exist_ok=True)
     jobs = min(default_jobs() if jobs is None else max(1, jobs), len(printed))
     if jobs > 1 and _can_fork():
         results = _render_in_pool(job, printed, jobs, progress)
     else:
         results = _render_here(job, printed, progress)
-    summary = RenderSummary(students=len(printed))
-    singles: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+    summary = RenderSummary(students=len(printed), pages={kind: 0 for kind in job.kinds})
+    singles: dict[str, list[Path]] = {kind: [] for kind in job.kinds}
     for index in printed:  # roster order
-        for kind in KINDS:
+        for kind in job.kinds:
             done = results[index, kind]
             summary.files.append(done.path)
             singles[kind].append(done.path)
             summary.pages[kind] += done.pages
             summary.refused += done.refused
-    if combined and printed:
-        for kind in KINDS:
-            path = out / COMBINED[kind]
-            what = "worksheets" if kind == "worksheet" else "answer keys"
-            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}")
-            summary.files.append(path)
-    summary.seconds = time.perf_counter() - start
-    return summary
+    return summary, singles
 
 
 # -- rendering documents, here or in worker processes -------------------------------------------
@@ -127,7 +156,12 @@ class _Job:
     record: object
     out: Path
     paper: str
-    stems: dict[str, str]
+    kinds: tuple[str, ...]  # the documents of each student, in the order they are listed
+    identities: dict = field(default_factory=dict)  # student id -> WorksheetIdentity: fillable worksheets
+    feedback: dict = field(default_factory=dict)  # student id -> GradedWork, for FEEDBACK documents
+
+    def __post_init__(self):
+        self.stems = file_stems([s["student_id"] for s in self.record.students])
 
 
 @dataclass
@@ -140,11 +174,21 @@ class _Done:
 
 
 def _render_document(job: _Job, renderer: Renderer, index: int, kind: str) -> _Done:
+    from exgen.paper.form import FormWriter
+    from exgen.render.documents import form_fields
+
     student = job.record.students[index]
+    identity = job.identities.get(student["student_id"]) if kind == "worksheet" else None
     already = len(renderer.refused)
-    document = renderer.document(renderer.html(job.record, student, kind))
+    if kind == FEEDBACK:
+        from exgen.paper.feedback import feedback_html
+
+        html = feedback_html(job.record, student, job.feedback[student["student_id"]], job.paper)
+    else:
+        html = renderer.html(job.record, student, kind, identity)
+    document = renderer.document(html)
     path = job.out / f"{job.stems[student['student_id']]}-{kind}.pdf"
-    _write(document, path)
+    _write(document, path, FormWriter(form_fields(job.record, student, identity)) if identity else None)
     return _Done(path, len(document.pages), renderer.refused[already:])
 
 
@@ -155,7 +199,7 @@ def _render_here(job: _Job, indices: list[int], progress) -> dict[tuple[int, str
     results = {}
     with document_gc():
         for index in indices:
-            for kind in KINDS:
+            for kind in job.kinds:
                 results[index, kind] = _render_document(job, renderer, index, kind)
             if progress:
                 progress(1)
@@ -202,8 +246,8 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_start) as pool:
             futures = {pool.submit(_worker_render, index, kind): (index, kind)
-                       for index in indices for kind in reversed(KINDS)}
-            results, waiting = {}, {index: len(KINDS) for index in indices}
+                       for index in indices for kind in reversed(job.kinds)}
+            results, waiting = {}, {index: len(job.kinds) for index in indices}
             try:
                 for future in as_completed(futures):
                     index, kind = futures[future]
@@ -220,27 +264,82 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
 
 
 # -- files -----------------------------------------------------------------------------------------
-def _write(document, path: Path) -> None:
+def _write(document, path: Path, finisher=None) -> None:
     """Write via a temporary file in the same directory, so a crash leaves no half PDF."""
+    write_atomically(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` to a temporary name in the same directory, then rename it to ``path``:
+    a crash or an error leaves no half-written file (and no temporary one)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    document.write_pdf(str(tmp))
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
-def _concatenate(files: list[Path], path: Path, title: str) -> None:
+def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
     """One PDF of all pages of ``files``, in order (each student's first page starts a sheet).
 
     The single files are joined with pypdf rather than laid out again: writing the combined
     file through WeasyPrint cost as much as writing every single file a second time, and it
-    kept every student's laid-out document in memory until the end.
+    kept every student's laid-out document in memory until the end. Without ``forms`` the
+    form fields are left out: the combined worksheets are for printing, and every student's
+    fields share their names (one field per name in a PDF: typing in one would fill all).
     """
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for file in files:
-        writer.append(str(file))
+        writer.append(str(file), excluded_fields=[] if forms else ["/Annots", "/B"])
+    if not forms:
+        writer.root_object.pop("/AcroForm", None)
     writer.add_metadata({"/Title": title, "/Creator": "exgen"})
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        writer.write(handle)
-    os.replace(tmp, path)
+    write_atomically(path, writer.write)
+
+
+# -- single documents and the class as one download (the service) --------------------------------
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def student_pdf(record, student_id: str, kind: str, *, paper: str = "a4", identities: dict | None = None) -> bytes:
+    """One student's worksheet or answer key as PDF bytes, exactly as ``exgen render --student``
+    writes it (``identities`` as for :func:`render_assignment`); ``KeyError`` for an unknown id.
+    The service calls this from several threads: one document is laid out at a time."""
+    import tempfile
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    index = next((i for i, s in enumerate(record.students) if s["student_id"] == student_id), None)
+    if index is None:
+        raise KeyError(student_id)
+    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="exgen-document-") as directory:
+        _, singles = _render(_Job(record, Path(directory), paper, (kind,), identities=identities or {}),
+                             [index], None, 1)
+        return singles[kind][0].read_bytes()
+
+
+def documents_zip(record, target: Path, *, paper: str = "a4", identities: dict | None = None,
+                  progress: Callable[[int], None] | None = None) -> RenderSummary:
+    """Every student's worksheet and answer key and the two combined files (``exgen render
+    --combined``), zipped into ``target`` (written under a temporary name, then renamed). In
+    this process, one document after another: forking workers out of a threaded server is not
+    safe (long jobs belong on a task queue)."""
+    import tempfile
+    import zipfile
+
+    target = Path(target)
+    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="exgen-documents-") as directory:
+        summary = render_assignment(record, directory, paper=paper, combined=True, progress=progress, jobs=1,
+                                    identities=identities)
+
+        def write(tmp: Path) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+                for path in summary.files:
+                    archive.write(path, f"{record.name}/{path.name}")
+
+        write_atomically(target, write)
+    return summary

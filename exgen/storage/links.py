@@ -53,19 +53,62 @@ def student_tokens(session: Session, assignment: Assignment, rotate: set[str] = 
     return tokens
 
 
-def student_for_token(session: Session, token: str) -> Student | None:
-    """The student a link token belongs to, or None (unknown, rotated, or not a token at all —
-    the caller answers 404 alike, giving no hint whether a link ever existed)."""
+def student_for_token(session: Session, token: str):
+    """The student a link token belongs to (a :class:`~exgen.storage.rows.StudentRow`, its
+    assignment as ``.assignment``), or None — unknown, rotated, or not a token at all: the
+    caller answers 404 alike, giving no hint whether a link ever existed. One prebuilt
+    statement: the service asks this on every request."""
+    from exgen.storage.rows import LINK_OWNER, AssignmentRow, StudentRow
+
     if not token or len(token) != TOKEN_LENGTH:
         return None
-    link = session.scalar(select(StudentLink).where(StudentLink.token_sha256 == _sha256(token)))
-    if link is None:
+    row = session.execute(LINK_OWNER, {"digest": _sha256(token)}).first()
+    if row is None:
         return None
-    student = session.get(Student, link.student_pk)
-    assignment = session.get(Assignment, student.assignment_id)
-    expected = _token(database_key(session, PURPOSE), assignment.name, student.student_id, link.generation)
-    return student if same(expected, token) else None
+    assignment = AssignmentRow(row.assignment_id, row.assignment_name, row.title, row.updated_at,
+                               row.variants_hash, row.definition)
+    expected = _token(database_key(session, PURPOSE), assignment.name, row.student_id, row.generation)
+    if not same(expected, token):
+        return None
+    return StudentRow(row.id, row.assignment_id, row.student_id, row.name, assignment)
 
 
 def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
+
+
+#: Where links point when no base URL is given (``--base-url``, ``EXGEN_BASE_URL``): what
+#: ``exgen serve`` listens on by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def class_links(session: Session, name: str, base_url: str, rotate: set[str] = frozenset()) -> dict:
+    """``{"links": [{"student_id", "name", "url"}]}`` for every student of an assignment, in
+    roster order (design §9: what ``exgen links NAME --json`` prints and the API answers)."""
+    from exgen.storage.records import RecordError, find_assignment
+
+    assignment = find_assignment(session, name)
+    names = dict(session.execute(select(Student.student_id, Student.name)
+                                 .where(Student.assignment_id == assignment.id)).all())
+    unknown = sorted(set(rotate) - set(names))
+    if unknown:
+        raise RecordError(f"cannot rotate the link of {', '.join(map(repr, unknown))}: not a student of {name}")
+    tokens = student_tokens(session, assignment, set(rotate))
+    return {"links": [{"student_id": sid, "name": names[sid], "url": link_url(base_url, token)}
+                      for sid, token in tokens.items()]}
+
+
+def links_csv(links: list[dict]) -> str:
+    """``student_id,name,url`` for a mail merge (``exgen links --out`` and the API alike); ids
+    and names that a spreadsheet would run as a formula are defused."""
+    import csv
+    import io
+
+    from exgen.grading.sheet import defuse
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["student_id", "name", "url"])
+    for row in links:
+        writer.writerow([defuse(row["student_id"]), defuse(row["name"]), row["url"]])
+    return buffer.getvalue()

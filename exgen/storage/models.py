@@ -193,3 +193,17 @@ class StudentLink(Base):
     generation: Mapped[int] = mapped_column(Integer, default=1)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TeacherToken(Base):
+    """A teacher's bearer token for the service's API and dashboard (design §9): at least 128
+    random bits, shown once when made; only its SHA-256 is stored (``exgen.storage.tokens``)."""
+
+    __tablename__ = "teacher_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), unique=True)  # who or what holds it
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Refreshed at most every few minutes (a write per request would cost every request).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -25,20 +25,34 @@ MASTER = "master"
 ENVIRONMENT = "EXGEN_SECRET_KEY"
 
 
+#: Master keys read from databases, by URL: once made, a database's key never changes, and the
+#: service derives keys on every request.
+_KNOWN: dict[str, bytes] = {}
+
+
 def _master_key(session: Session) -> bytes:
     configured = os.environ.get(ENVIRONMENT)
     if configured:
         return configured.encode()
+    where = session.get_bind().url.render_as_string(hide_password=False)
+    known = _KNOWN.get(where)
+    if known is not None:
+        return known
     value = session.scalar(select(Secret.value).where(Secret.name == MASTER))
-    if value is None:
-        fresh = base64.urlsafe_b64encode(random_bytes.token_bytes(32)).decode()
-        try:
-            with session.begin_nested():  # another process may make it at the same moment
-                session.add(Secret(name=MASTER, value=fresh))
-        except IntegrityError:
-            pass
-        value = session.scalar(select(Secret.value).where(Secret.name == MASTER))
-    return base64.urlsafe_b64decode(value)
+    if value is not None:
+        key = base64.urlsafe_b64decode(value)
+        if not session.info.get("exgen_made_master_key"):  # committed before: it stays
+            _KNOWN[where] = key
+        return key
+    fresh = base64.urlsafe_b64encode(random_bytes.token_bytes(32)).decode()
+    session.info["exgen_made_master_key"] = True
+    try:
+        with session.begin_nested():  # another process may make it at the same moment
+            session.add(Secret(name=MASTER, value=fresh))
+    except IntegrityError:
+        pass
+    # not remembered yet: this transaction may still roll back
+    return base64.urlsafe_b64decode(session.scalar(select(Secret.value).where(Secret.name == MASTER)))
 
 
 def database_key(session: Session, purpose: str) -> bytes:

@@ -13,6 +13,13 @@ parameter_decimals = 6
 [grading]                             # optional: see GRADING_DEFAULTS
 follow_through_credit = 1.0
 
+[service]                             # optional: how exgen serve takes answers (see Policy)
+attempts = 3                          # 0 = unlimited (default)
+feedback = "instant"                  # instant | score | after_due | none
+due = 2026-12-01T23:59:00+01:00       # optional, with its UTC offset
+late = "accept"                       # accept (flagged late) | refuse
+keep = "last"                         # which graded submission counts: last | best
+
 [[exercise]]
 id = "q2"
 preset = "two-layer"                  # or no preset and a complete [exercise.family]
@@ -30,6 +37,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from exgen.engine.graph import Architecture, build_graph
@@ -39,12 +47,27 @@ from exgen.instructions import DEFAULT_INSTRUCTIONS
 from exgen.variants.families import PRESETS, Family, FamilyError, did_you_mean, tune
 from exgen.variants.generator import architecture
 
-ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "exercise")
+ASSIGNMENT_KEYS = ("name", "title", "course", "seed", "instructions", "grading", "service", "exercise")
 EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")
 #: Grading settings an assignment may change (the grader reads them from the definition).
 GRADING_DEFAULTS: dict[str, object] = {
     "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
 }
+#: How ``exgen serve`` takes answers (design §9); stored in the definition as ``"service"``.
+SERVICE_DEFAULTS: dict[str, object] = {
+    "attempts": 0,  # graded submissions a student may make (0: unlimited)
+    "feedback": "instant",  # what a student sees after submitting, see FEEDBACK_POLICIES
+    "due": None,  # ISO 8601 time with offset, or None
+    "late": "accept",  # after ``due``: "accept" (flagged late) or "refuse"
+    "keep": "last",  # which graded submission counts: "last" or "best"
+}
+#: instant: verdicts, feedback, score and the worked step of every item not correct;
+#: score: the score only; after_due: nothing until the due time, then verdicts and score;
+#: none: only that the answers were received.
+FEEDBACK_POLICIES = ("instant", "score", "after_due", "none")
+LATE_POLICIES = ("accept", "refuse")
+KEEP_POLICIES = ("last", "best")
+MAX_ATTEMPTS = 1000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 EXERCISE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
 MAX_SEED = 2**31 - 1
@@ -91,6 +114,7 @@ class AssignmentDef:
     exercises: tuple[ExerciseDef, ...]
     instructions: dict = field(default_factory=DEFAULT_INSTRUCTIONS.as_dict)
     grading: dict = field(default_factory=lambda: dict(GRADING_DEFAULTS))
+    service: dict = field(default_factory=lambda: dict(SERVICE_DEFAULTS))
 
     def variants_hash(self) -> str:
         """Changes when the seed or the exercises change (points and titles do not count)."""
@@ -105,6 +129,7 @@ class AssignmentDef:
             "seed": self.seed,
             "instructions": self.instructions,
             "grading": self.grading,
+            "service": self.service,
             "exercises": [e.to_json() for e in self.exercises],
         }
 
@@ -135,6 +160,59 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
             if not 0 <= value <= 1:
                 raise AssignmentError(f"{key}.{name}", f"must be between 0 and 1, got {value}")
         out[name] = value
+    return out
+
+
+def _choice(table: dict, key: str, choices: tuple) -> str:
+    value = table[key]
+    if value not in choices:
+        raise AssignmentError(f"service.{key}", f"must be one of {', '.join(map(repr, choices))}, got {value!r}"
+                              f"{did_you_mean(value, choices) if isinstance(value, str) else ''}")
+    return value
+
+
+def _due(value) -> str:
+    """The due time as ISO 8601 with its UTC offset (a time without one would mean a different
+    moment on the server than in the classroom)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise AssignmentError("service.due", f"must be a date and time like 2026-12-01T23:59:00+01:00, "
+                                  f"got {value!r}") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise AssignmentError("service.due", f"give the time too, with its UTC offset: "
+                              f"{value.isoformat()}T23:59:00+01:00")
+    if isinstance(value, time) or not isinstance(value, datetime):
+        raise AssignmentError("service.due", f"must be a date and time like 2026-12-01T23:59:00+01:00, got {value!r}")
+    if value.utcoffset() is None:
+        raise AssignmentError("service.due", f"give the UTC offset (e.g. {value.isoformat()}+01:00 or "
+                              f"{value.isoformat()}Z), so the time is the same wherever the server runs")
+    return value.isoformat()
+
+
+def parse_service(doc: dict) -> dict:
+    """The ``[service]`` table: the policy under which ``exgen serve`` takes answers."""
+    table = doc.get("service", {})
+    if not isinstance(table, dict):
+        raise AssignmentError("service", "must be a table")
+    _check_keys(table, tuple(SERVICE_DEFAULTS), "service.")
+    out = dict(SERVICE_DEFAULTS)
+    if "attempts" in table:
+        attempts = table["attempts"]
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or not 0 <= attempts <= MAX_ATTEMPTS:
+            raise AssignmentError("service.attempts", f"must be a whole number from 0 (unlimited) to "
+                                  f"{MAX_ATTEMPTS}, got {attempts!r}")
+        out["attempts"] = attempts
+    for key, choices in (("feedback", FEEDBACK_POLICIES), ("late", LATE_POLICIES), ("keep", KEEP_POLICIES)):
+        if key in table:
+            out[key] = _choice(table, key, choices)
+    if "due" in table:
+        out["due"] = _due(table["due"])
+    if out["feedback"] == "after_due" and out["due"] is None:
+        raise AssignmentError("service.feedback", '"after_due" needs a due time (service.due)')
+    if out["late"] == "refuse" and out["due"] is None:
+        raise AssignmentError("service.late", '"refuse" needs a due time (service.due)')
     return out
 
 
@@ -172,6 +250,7 @@ def parse_assignment(text: str) -> AssignmentDef:
         name, title, course, seed, tuple(exercises),
         _settings(doc, "instructions", DEFAULT_INSTRUCTIONS.as_dict()),
         _settings(doc, "grading", GRADING_DEFAULTS),
+        parse_service(doc),
     )
 
 
