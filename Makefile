@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/copies.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

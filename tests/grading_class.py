@@ -132,6 +132,15 @@ def update_sign(graph) -> Student:
     return Student(3, overrides, "update_sign")
 
 
+def learning_rate_omitted(graph) -> Student:
+    """W_new = W − dL/dW: the gradient not multiplied by η."""
+    overrides = {}
+    for key in _update_cells(graph):
+        old, grad = (key[0][:-4], *key[1:]), (f"dL/d{key[0][:-4]}", *key[1:])
+        overrides[key] = (lambda o, g: lambda v, A: v[o] - v[g])(old, grad)
+    return Student(4, overrides, "learning_rate_omitted")
+
+
 def skipped_update(graph) -> Student:
     """Copies the old weights and biases as the new ones."""
     overrides = {key: (lambda o: lambda v, A: v[o])((key[0][:-4], *key[1:])) for key in _update_cells(graph)}
@@ -205,7 +214,11 @@ WAYS = {
     "z_for_a": z_for_a,
     "junk": junk,
     "skipped": skipped,
+    "learning_rate_omitted": learning_rate_omitted,
 }
+#: The ways that are a named misconception (the name the grader should find).
+MISCONCEPTION_WAYS = ("forgotten_derivative", "update_sign", "skipped_update", "factor_two", "seed_mistake",
+                      "transposed", "z_for_a", "learning_rate_omitted")
 
 
 # -- the class in a database, through the command line ---------------------------------------------

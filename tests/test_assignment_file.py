@@ -83,6 +83,12 @@ EX = '[[exercise]]\nid = "q1"\n'
         (HEAD + EX + '[exercise.spec]\ninput = [1]\n', "exercise[1].spec.target: missing"),
         (HEAD + EX + 'preset = "two-layer"\n[exercise.spec]\ninput = [1]\n', "exercise[1].spec: a fixed spec cannot be combined with a preset"),
         (HEAD + '[grading]\nfollow_through_credit = 2\n' + EX + 'preset = "two-layer"\n', "grading.follow_through_credit: must be between 0 and 1"),
+        (HEAD + '[grading]\ndecimal_comma = "yes"\n' + EX + 'preset = "two-layer"\n',
+         'grading.decimal_comma: must be "auto" or true or false, got "yes"'),
+        (HEAD + '[grading]\ndecimal_comma = 1\n' + EX + 'preset = "two-layer"\n',
+         'grading.decimal_comma: must be "auto" or true or false, got 1'),
+        (HEAD + '[grading]\ndecimal_coma = true\n' + EX + 'preset = "two-layer"\n',
+         "grading.decimal_coma: unknown key (did you mean 'decimal_comma'?)"),
         (HEAD + '[instructions]\nsignificant_figure = 3\n' + EX + 'preset = "two-layer"\n', "instructions.significant_figure: unknown key (did you mean 'significant_figures'?)"),
         ("name = [\n", "not valid TOML"),
         (HEAD + EX + '[exercise.spec]\ninput = [1]\ntarget = [1]\nloss = "binary_cross_entropy"\nlearning_rate = 0.1\n'
@@ -94,3 +100,10 @@ def test_bad_assignment_files_get_one_clear_message(text, message):
     with pytest.raises(AssignmentError) as info:
         parse_assignment(text)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value, stored", [('"auto"', "auto"), ("true", True), ("false", False), (None, "auto")])
+def test_decimal_comma_setting(value, stored):
+    grading = f"[grading]\ndecimal_comma = {value}\n" if value else ""
+    definition = parse_assignment(HEAD + grading + EX + 'preset = "two-layer"\n')
+    assert definition.grading["decimal_comma"] == stored

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from exgen.cli import cli
 from exgen.storage.models import ItemResult, Submission
@@ -298,28 +299,80 @@ def test_bad_files_stop_with_exit_status_2_and_store_nothing(database_url, tmp_p
 
 
 def _comma(cell: str) -> str:
-    """A decimal comma; "1,234" would be ambiguous (tested elsewhere), so write "1,2340"."""
-    whole, point, fraction = cell.partition(".")
-    if point and len(fraction) == 3 and whole.lstrip("-") not in ("0", ""):
-        fraction += "0"
-    return whole + ("," + fraction if point else "")
+    """The cell as a spreadsheet in a decimal-comma locale writes it: "1.234" -> "1,234"."""
+    return cell.replace(".", ",")
 
 
-def test_a_spreadsheet_round_trip_still_grades(database_url, tmp_path):
+def _european(tmp_path, sheet, name="european.csv"):
     """European Excel: ';' separators, decimal commas, a BOM, CRLF, an extra name column."""
-    who, _ = setup_class(database_url, tmp_path, per_way=1)
-    sheet, expected = fill_sheet(database_url, tmp_path, who)
     rows = list(csv.reader(sheet.open(newline="")))
     rows = [[rows[0][0], "name", *rows[0][1:]]] + [[r[0], "Someone", *map(_comma, r[1:])] for r in rows[1:]]
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
-    european = tmp_path / "european.csv"
-    european.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def test_a_spreadsheet_round_trip_still_grades(database_url, tmp_path):
+    """"1,234" in a ';'-separated sheet is 1.234 (decimal_comma = "auto", the default)."""
+    who, _ = setup_class(database_url, tmp_path, per_way=1)
+    sheet, expected = fill_sheet(database_url, tmp_path, who)
+    european = _european(tmp_path, sheet)
+    assert any(re.search(r";-?[1-9][0-9]{0,2},[0-9]{3};", line) for line in european.read_text("utf-8-sig").splitlines())
     result = run(database_url, "grade", "hw3", str(european))
     assert "columns ignored (not items of hw3): name" in result.stderr
     got = results(database_url)["students"]
-    assert {key: got[key[0]]["items"][key[1]]["status"] for key in expected} == \
-        {key: status for key, (status, _) in expected.items()}
+    # the junk cell "1,500" (ambiguous in a ','-sheet) is one and a half here
+    thousands = {key for key in expected if got[key[0]]["items"][key[1]]["submitted"] == "1,500"}
+    assert thousands and all(got[sid]["items"][item]["status"] == "incorrect" for sid, item in thousands)
+    assert {key: got[key[0]]["items"][key[1]]["status"] for key in expected if key not in thousands} == \
+        {key: status for key, (status, _) in expected.items() if key not in thousands}
+
+
+def test_the_decimal_comma_setting_decides_and_regrading_remembers_the_source(database_url, tmp_path):
+    who, definition = setup_class(database_url, tmp_path, per_way=1)
+    sheet, expected = fill_sheet(database_url, tmp_path, who)
+    wanted = {key: status for key, (status, _) in expected.items()}
+    # the same answers in a ','-separated sheet with decimal commas (quoted cells)
+    rows = list(csv.reader(sheet.open(newline="")))
+    commas = tmp_path / "commas.csv"
+    with commas.open("w", newline="") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL).writerows([rows[0]] + [[r[0], *map(_comma, r[1:])] for r in rows[1:]])
+    run(database_url, "grade", "hw3", str(_european(tmp_path, sheet)))
+    run(database_url, "grade", "hw3", str(commas))  # later: this one counts
+
+    def statuses():
+        got = results(database_url)["students"]
+        return {key: got[key[0]]["items"][key[1]] for key in expected}
+
+    def ambiguous(verdicts):
+        return {key for key, v in verdicts.items() if v["status"] == "invalid" and "ambiguous" in v["feedback"]}
+
+    # auto: in a ','-sheet "1,234" stays ambiguous, every other decimal comma is read
+    auto = statuses()
+    assert ambiguous(auto)
+    roster = tmp_path / "roster.csv"
+    for setting, check in (("true", lambda got: not ambiguous(got)), ("false", ambiguous)):
+        definition.write_text(definition.read_text().split("[grading]")[0] + f"[grading]\ndecimal_comma = {setting}\n")
+        run(database_url, "assign", str(definition), "--roster", str(roster))
+        run(database_url, "regrade", "hw3")
+        got = statuses()
+        assert check(got), setting
+        if setting == "true":  # (the junk cell "1,500" is one and a half too)
+            assert {key: v["status"] for key, v in got.items() if v["submitted"] != "1,500"} == \
+                {key: status for key, status in wanted.items() if got[key]["submitted"] != "1,500"}
+    # the ';' sheet (stored, not current) was read with decimal commas under auto: make it current
+    definition.write_text(definition.read_text().split("[grading]")[0] + '[grading]\ndecimal_comma = "auto"\n')
+    run(database_url, "assign", str(definition), "--roster", str(roster))
+    with session_scope(database_url) as session:
+        flags = dict(session.execute(select(Submission.source_name, Submission.decimal_comma)).all())
+        assert flags == {str(tmp_path / "european.csv"): True, str(commas): False}
+        session.execute(delete(Submission).where(Submission.source_name == str(commas)))
+    run(database_url, "regrade", "hw3")
+    got = statuses()
+    assert {key: v["status"] for key, v in got.items() if v["submitted"] != "1,500"} == \
+        {key: status for key, status in wanted.items() if got[key]["submitted"] != "1,500"}
 
 
 def test_blank_rows_never_replace_a_real_submission(database_url, tmp_path):

@@ -111,8 +111,11 @@ def test_a_misconception_is_found_through_quantities_that_were_not_asked():
         values = worked_values(variant.solution, Student(6, forgot.overrides))
         written = {item: f"{values[key]:.4g}" for item, key in variant.solution.items({"yhat", "dL/dW1"})}
         verdicts = marker(variant).judge(written)
-        assert {v.item.split("[")[0]: v.status for v in verdicts} == {"yhat": "correct", "dL/dW1": "incorrect"}
-        assert {v.misconception for v in verdicts if v.status == "incorrect"} == {"forgotten_activation_derivative"}
+        # the first ∂L/∂W1 entry shows the mistake; the others follow from the ∂L/∂z2 it implies
+        assert [v.status for v in verdicts] == ["correct", "incorrect"] + ["follow_through"] * 3
+        assert verdicts[1].misconception == "forgotten_activation_derivative"
+        assert verdicts[1].feedback.endswith("(in dL/dz2[1], which you did not write down)")
+        assert all("dL/dz2[1] as you worked it out" in v.feedback for v in verdicts[2:])
 
 
 def test_the_old_weights_are_never_close_enough():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exgen.grading.reading import read_number
+from exgen.grading.reading import locale_uses_decimal_comma, read_number
 
 ACCEPTED = {
     "0.5": 0.5,
@@ -109,3 +109,36 @@ def test_a_decimal_comma_is_read_unless_it_could_be_a_thousands_separator(whole,
         assert "ambiguous" in reading.problem
     else:
         assert reading.value == float(f"{whole}.{digits}")
+
+
+# -- where the comma is the decimal separator (issue 13, item 2) -----------------------------------
+COMMA_DECIMAL = {"1,181": 1.181, "-12,345": -12.345, "0,285": 0.285, "1,500": 1.5, "1 234,5": 1234.5,
+                 "1,2e-3": 0.0012, "3/4": 0.75, "0.5": 0.5}
+STILL_INVALID = {"1.234,5": "one decimal separator", "1,234.5": "one decimal separator",
+                 "1,2,3": "more than one comma", "1.234.567": "not a number"}
+
+
+@pytest.mark.parametrize("text, value", COMMA_DECIMAL.items())
+def test_a_decimal_comma_is_always_a_decimal_where_it_is_the_separator(text, value):
+    reading = read_number(text, decimal_comma=True)
+    assert reading.problem == "" and reading.value == value
+
+
+@pytest.mark.parametrize("text, reason", STILL_INVALID.items())
+def test_thousands_separators_stay_invalid(text, reason):
+    for comma in (False, True):
+        reading = read_number(text, decimal_comma=comma)
+        assert reading.value is None and reason in reading.problem
+
+
+@given(st.integers(0, 999), st.text("0123456789", min_size=1, max_size=6))
+def test_under_decimal_comma_every_comma_is_a_decimal(whole, digits):
+    assert read_number(f"{whole},{digits}", decimal_comma=True).value == float(f"{whole}.{digits}")
+
+
+@pytest.mark.parametrize("tag, comma", [("de-DE", True), ("de", True), ("fr_CA", True), ("pt-BR", True),
+                                        ("ru", True), ("en-US", False), ("en", False), ("de-CH", False),
+                                        ("es-MX", False), ("zz", False), ("", False), ("*", False),
+                                        ("en;q=0.9", False), ("x" * 100, False)])
+def test_which_locales_write_decimal_commas(tag, comma):
+    assert locale_uses_decimal_comma(tag) is comma

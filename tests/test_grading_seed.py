@@ -88,7 +88,7 @@ def test_the_seeds_second_example_as_its_author_answered_it():
     for item in ("loss", "dL/dW2[1,1]", "W2_new[1,1]"):
         v = verdicts[item]
         assert abs(v.value - v.expected) > 0.01 * abs(v.expected) or item == "W2_new[1,1]"
-        assert v.feedback == "within rounding of your own earlier answers"
+        assert v.feedback == "right: within rounding of what your own earlier answers give"
 
 
 def test_the_seeds_first_example_is_right_throughout():

@@ -24,6 +24,7 @@ COMMANDS = {
     "feedback": "feedback",
     "regrade": "regrade",
     "results": "results",
+    "override": "override",
     "report": "report",
     "export": "export",
     "links": "links",

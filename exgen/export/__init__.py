@@ -73,7 +73,7 @@ def export_inputs(session, name: str, chosen: ExportFormat):
     if chosen.kind == "grades":
         from exgen.storage.results import class_results
 
-        results = class_results(session, name)
+        results = class_results(session, name, flags=False)  # scores only
     return record, results
 
 
@@ -92,7 +92,7 @@ def make_export(record, results, chosen: ExportFormat,
                    f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
     else:
         data = chosen.write(record, results)
-        graded = sum(1 for r in results["students"].values() if r.get("submitted"))
+        graded = sum(1 for r in results["students"].values() if r.get("submitted") or r.get("overrides"))
         summary = (f"{len(record.students)} students "
                    f"({graded} graded, {len(record.students) - graded} without a submission)")
     return Export(chosen, data, summary)

@@ -7,10 +7,11 @@ without trailing zeros (``0.8200`` and ``0.82``).
 
 The list stays sane: 1 % around a value holds at most ~200 four-figure decimals, but 1 % of a
 large update to 6 decimals can hold thousands. A blank that would need more than
-``MAX_PER_BLANK`` strings is asked one digit coarser (and says so next to the blank), and a
-question whose blanks together need more than ``MAX_PER_QUESTION`` coarsens its largest blanks
-first. A coarser grid still covers the whole interval, so no honest answer at the stated
-precision is refused.
+``MAX_PER_BLANK`` strings (trailing-zero forms included) is asked one digit coarser — and says
+so next to the blank, which is the only precision the question and the quiz's description tell
+the student to use — and a question whose blanks together need more than ``MAX_PER_QUESTION``
+strings coarsens its largest blanks first. A coarser grid still covers the whole interval, so
+no honest answer at the stated precision is refused.
 """
 
 from __future__ import annotations
@@ -57,22 +58,25 @@ def requested(blank: Blank, instructions: Instructions) -> Precision:
 
 
 def for_question(blanks, instructions: Instructions) -> list[Accepted]:
-    """The accepted strings of every blank of one question, within both caps."""
-    precisions = []
+    """The accepted strings of every blank of one question, within both caps (counted in
+    strings: a decimal with trailing zeros is listed twice, ``0.8200`` and ``0.82``)."""
+    results = []
     for blank in blanks:
         precision = requested(blank, instructions)
-        while count(blank, precision) > MAX_PER_BLANK and precision.coarser():
+        while True:
+            # count() is cheap and a lower bound of the strings: build only lists that may fit
+            result = accepted(blank, precision) if count(blank, precision) <= MAX_PER_BLANK else None
+            if (result is not None and len(result.strings) <= MAX_PER_BLANK) or precision.coarser() is None:
+                break
             precision = precision.coarser()
-        precisions.append(precision)
-    counts = [count(b, p) for b, p in zip(blanks, precisions)]
-    while sum(counts) > MAX_PER_QUESTION:
-        coarsenable = [i for i, p in enumerate(precisions) if p.coarser() and counts[i] > 1]
+        results.append(result if result is not None else accepted(blank, precision))
+    while sum(len(r.strings) for r in results) > MAX_PER_QUESTION:
+        coarsenable = [i for i, r in enumerate(results) if r.precision.coarser() and len(r.strings) > 1]
         if not coarsenable:
             break
-        i = max(coarsenable, key=lambda n: (counts[n], -n))
-        precisions[i] = precisions[i].coarser()
-        counts[i] = count(blanks[i], precisions[i])
-    return [accepted(b, p) for b, p in zip(blanks, precisions)]
+        i = max(coarsenable, key=lambda n: (len(results[n].strings), -n))
+        results[i] = accepted(blanks[i], results[i].precision.coarser())
+    return results
 
 
 def accepted(blank: Blank, precision: Precision) -> Accepted:

@@ -6,8 +6,11 @@ question per item: each exercise is a question group (``selection_number`` 1) ho
 question per distinct variant, and that question holds every blank of the variant:
 
 - several blanks: ``fill_in_multiple_blanks_question``, each blank accepting every string
-  within the grader's tolerance at the precision the worksheet asks (see ``accepted``);
+  within the grader's tolerance at the precision stated next to it (see ``accepted``) — and
+  the question and the quiz's description say to round as stated there, nothing else;
 - a single blank: ``numerical_question`` with the range ``vargte``/``varlte``.
+
+Every question's general comments (``general_fb``) hold the variant's worked solution.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from lxml.builder import E as HTML
 from lxml.builder import ElementMaker
 
 from exgen.export import accepted
-from exgen.export.content import Dialect, Image, diagram, question_body, rounding_text
+from exgen.export.content import Dialect, Image, diagram, per_blank_rounding_text, question_body, worked_solution
 from exgen.export.ids import content_id
 from exgen.export.decimals import plain, score_text
 from exgen.export.package import zip_bytes
@@ -31,6 +34,7 @@ IMSCC = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 IMSMD = "http://www.imsglobal.org/xsd/imsmd_v1p2"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{{{XSI}}}schemaLocation"
+GENERAL_FEEDBACK = "general_fb"  # Canvas's name for a question's general comments
 #: Where Canvas puts the package's files; images are referenced through it.
 FILEBASE = "%24IMS-CC-FILEBASE%24"
 
@@ -92,6 +96,9 @@ def item(quiz: Quiz, question: Question, points: float, image: Image):
                                     else HTML.span(**{"data-blank": str(index)})),
         precision=lambda index, blank: (accepted.requested(blank, quiz.instructions) if single
                                         else strings[index].precision).label(),
+        # a list of strings accepts exactly the precision stated next to each blank; a range
+        # (one blank) accepts the worksheet's rounding and more
+        rounding=None if single else per_blank_rounding_text,
     )
     html = question_html(quiz, question, dialect, image)
     kind = "numerical_question" if single else "fill_in_multiple_blanks_question"
@@ -103,12 +110,26 @@ def item(quiz: Quiz, question: Question, points: float, image: Image):
     material = T.material(T.mattext(html, texttype="text/html"))
     presentation, conditions = (_numerical(material, question.blanks[0]) if single
                                 else _fill_in(material, strings))
+    # The worked solution as the question's general comments (Canvas's "general_fb"), which
+    # students see with their results once the quiz lets them see their responses.
+    solution = etree.tostring(worked_solution(quiz, question, Dialect(E=HTML, blank=_no_blank, precision=_no_blank)),
+                              method="html", encoding="unicode")
+    solution = solution.replace("[", "&#91;").replace("]", "&#93;")  # never blank syntax
+    show = T.respcondition(T.conditionvar(T.other()),
+                           T.displayfeedback(feedbacktype="Response", linkrefid=GENERAL_FEEDBACK),
+                           **{"continue": "Yes"})
     return T.item(
         metadata, presentation,
         T.resprocessing(T.outcomes(T.decvar(maxvalue="100", minvalue="0", varname="SCORE",
-                                            vartype="Decimal")), *conditions),
+                                            vartype="Decimal")), show, *conditions),
+        T.itemfeedback(T.flow_mat(T.material(T.mattext(solution, texttype="text/html"))),
+                       ident=GENERAL_FEEDBACK),
         ident=question.ident, title=f"{question.exercise} variant {question.code}",
     )
+
+
+def _no_blank(index, blank) -> str:
+    return ""
 
 
 def _numerical(material, blank):
@@ -171,7 +192,8 @@ def question_html(quiz: Quiz, question: Question, dialect: Dialect, image: Image
 def assessment_meta(quiz: Quiz, ident: str):
     description = etree.tostring(HTML.div(
         HTML.p(f"{quiz.title}: every student gets one variant of each exercise."),
-        HTML.p(rounding_text(quiz) + " Type the number rounded as asked next to each blank."),
+        HTML.p(per_blank_rounding_text(quiz)),
+        HTML.p("After the quiz, each question's comments show its worked solution."),
     ), method="html", encoding="unicode")
     points = score_text(quiz.points)
     meta = C.quiz(

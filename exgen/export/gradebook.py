@@ -3,7 +3,8 @@
 
 A spreadsheet treats a cell that starts with ``= + - @``, a tab or a carriage return as a
 formula, so every TEXT cell that does gets a leading ``'`` (score cells are numbers we write
-ourselves and are left alone). Names stay UTF-8 as they are. A student without a submission
+ourselves and are left alone). Names stay UTF-8 as they are. Scores are those of ``exgen results``,
+the teacher's overrides (``exgen override``) included. A student without a submission
 gets an empty grade cell — "not graded" in both LMSs — rather than a 0 that would overwrite a
 grade entered there by hand.
 """
@@ -69,7 +70,9 @@ def _students(record: AssignmentRecord, results: dict):
 
 
 def _score(result: dict | None) -> str:
-    if not result or not result.get("submitted"):
+    """The score with the teacher's overrides in force; empty (not graded) for a student with
+    neither a submission nor an override."""
+    if not result or not (result.get("submitted") or result.get("overrides")):
         return ""
     return score_text(float(result["score"]))
 

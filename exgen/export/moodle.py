@@ -3,7 +3,8 @@
 Each question shows the given values (a table), the network diagram (an SVG file embedded in
 the question, shown inline) and one NUMERICAL blank per asked item,
 ``{1:NUMERICAL:=value:tolerance}`` — the grader's interval, written as plain decimals (Moodle
-refuses a leading '+'). Teachers then add "a random question from category" per exercise, so
+refuses a leading '+'). Its general feedback, which Moodle shows once the attempt is over (as
+the quiz's review options allow), is the variant's worked solution. Teachers then add "a random question from category" per exercise, so
 every student draws a whole variant.
 """
 
@@ -16,11 +17,13 @@ from lxml import etree
 from lxml.builder import E as HTML
 
 from exgen.export import accepted
-from exgen.export.content import Dialect, Image, diagram, question_body
+from exgen.export.content import Dialect, Image, diagram, question_body, worked_solution
 from exgen.export.decimals import plain
 from exgen.export.quiz import Blank, Question, Quiz
 
 _MARKER = re.compile(r'<span data-blank="(\d+)"></span>')
+#: for content without blanks (the worked solution)
+_HTML_DIALECT = Dialect(E=HTML, blank=lambda index, blank: "", precision=lambda index, blank: "")
 
 
 def cloze(blank: Blank) -> str:
@@ -67,7 +70,10 @@ def _question(quiz: Quiz, question: Question):
     _text(text, etree.CDATA(html))
     attached = etree.SubElement(text, "file", name=picture.name, path="/", encoding="base64")
     attached.text = base64.b64encode(picture.svg).decode("ascii")
-    _text(etree.SubElement(element, "generalfeedback", format="html"), "")
+    solution = etree.tostring(worked_solution(quiz, question, _HTML_DIALECT), method="html", encoding="unicode")
+    # (braces escaped as in the question text: no filter or plugin may read cloze code there)
+    solution = _safe(solution).replace("{", "&#123;").replace("}", "&#125;")
+    _text(etree.SubElement(element, "generalfeedback", format="html"), etree.CDATA(solution))
     etree.SubElement(element, "penalty").text = "0.3333333"  # Moodle's default
     etree.SubElement(element, "hidden").text = "0"
     etree.SubElement(element, "idnumber").text = question.ident

@@ -3,7 +3,8 @@ and exercise, and an ``assessmentTest`` that draws one variant per exercise.
 
 Each blank is a ``textEntryInteraction`` bound to a float response, scored by
 ``<equal toleranceMode="absolute">`` against the stored exact value (relative mode means
-percent and misbehaves for negative values in some players). Every file is valid against the
+percent and misbehaves for negative values in some players). The variant's worked solution is
+the item's ``modalFeedback``, shown once the responses are processed. Every file is valid against the
 IMS schemas (the tests check it with lxml).
 """
 
@@ -13,7 +14,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from exgen.export import accepted
-from exgen.export.content import Dialect, Image, diagram, intro_text, question_body
+from exgen.export.content import Dialect, Image, diagram, intro_text, question_body, worked_solution
 from exgen.export.ids import content_id
 from exgen.export.decimals import plain
 from exgen.export.package import zip_bytes
@@ -30,6 +31,7 @@ Q = ElementMaker(namespace=QTI, nsmap={None: QTI, "xsi": XSI})
 M = ElementMaker(namespace=CP, nsmap={None: CP, "xsi": XSI})
 
 TEST_FILE = "assessment.xml"
+SOLUTION = "SOLUTION"  # the identifier of the worked solution's modal feedback
 
 
 def response_id(index: int) -> str:
@@ -77,6 +79,7 @@ def assessment_item(quiz: Quiz, question: Question, image: Image):
                              cardinality="single", baseType="float"),
         Q.outcomeDeclaration(Q.defaultValue(Q.value(str(len(question.blanks)))),
                              identifier="MAXSCORE", cardinality="single", baseType="float"),
+        Q.outcomeDeclaration(identifier="FEEDBACK", cardinality="single", baseType="identifier"),
     ]
     # One point per blank whose response lies within the grader's absolute interval; a
     # missing response makes <equal> NULL, which counts as false.
@@ -89,10 +92,14 @@ def assessment_item(quiz: Quiz, question: Question, image: Image):
         ))
         for i, blank in enumerate(question.blanks)
     ]
+    # The worked solution: modal feedback shown once the responses are processed.
+    conditions.append(Q.setOutcomeValue(Q.baseValue(SOLUTION, baseType="identifier"), identifier="FEEDBACK"))
     item = Q.assessmentItem(
         *declarations, *outcomes,
         Q.itemBody(*question_body(quiz, question, dialect, image)),
         Q.responseProcessing(*conditions),
+        Q.modalFeedback(worked_solution(quiz, question, dialect), outcomeIdentifier="FEEDBACK",
+                        showHide="show", identifier=SOLUTION, title="Worked solution"),
         identifier=question.ident, title=intro_text(quiz, question),
         adaptive="false", timeDependent="false",
     )

@@ -8,7 +8,7 @@ grader's rule, fixed per blank, so an LMS that only knows "value ± tolerance" g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from exgen.engine import names
@@ -58,6 +58,9 @@ class Question:
     spec: Spec
     blanks: tuple[Blank, ...]
     students: int  # how many students were given this variant
+    #: the variant's solution (``exgen.engine.solver.Solution``): its worked solution is the
+    #: question's general feedback, laid out from the same steps as the answer key
+    solution: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _question(assignment: str, variant: VariantRecord, students: int, instructio
         blanks.append(Blank(item, variant.exact[item], value, tolerance(value, old, instructions), old))
     ident = content_id("V", assignment, variant.exercise, variant.spec_doc, variant.asked,
                        instructions.as_dict())
-    return Question(ident, variant.exercise, variant.code, spec, tuple(blanks), students)
+    return Question(ident, variant.exercise, variant.code, spec, tuple(blanks), students, variant.solution)
 
 
 @lru_cache(maxsize=64)  # graphs are built once per network shape, so are these maps

@@ -18,7 +18,7 @@ the seed's second example — weight gradients used in place of δ:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Callable
 
 from exgen.engine import names
@@ -173,7 +173,8 @@ def _explain_transposed(graph, key):
         return (f"this is the transposed gradient: {text_name(key[0])} = {text_name(dz)} · "
                 f"{text_name(below)}ᵀ, row j for unit j")
     W = names.weights(l + 1 if kind == Kind.ACTIVATION_GRADIENT else l)
-    return f"the weight matrix {W} was transposed: row j of {W} holds the weights into unit j"
+    return (f"the weight matrix {W} was transposed: {_formula(graph, key)}, "
+            f"row j of {W} holding the weights into unit j")
 
 
 # -- z used where a belongs ---------------------------------------------------------------------
@@ -206,7 +207,8 @@ def _z_for_a(graph, cell):
 def _explain_z_for_a(graph, key):
     swaps = _swaps(graph)
     used = [name for name in dict.fromkeys(k[0] for k in graph.cell_of[key].inputs) if name in swaps]
-    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs" for name in used)
+    pairs = ", ".join(f"{swaps[name]} where {text_name(name)} belongs: {_formula(graph, (name,))}"
+                      for name in used)
     return f"the pre-activation was used in place of the activation ({pairs})"
 
 
@@ -266,30 +268,57 @@ def _applies_upstream(graph: StepGraph, misconception: str, variant: int, keys: 
     return tuple(k for k in keys if _variant_compute(graph, misconception, variant, k) is not None)
 
 
+def _scopes(here: bool, upstream: tuple) -> list[tuple[bool, tuple]]:
+    """Where a misconception may have acted: (at the cell itself?, unwritten cells upstream).
+    The cell alone first, then each upstream quantity alone (a student who forgets σ' in the
+    output layer may well remember ReLU' below it), then everywhere it applies."""
+    groups: dict[str, list] = {}
+    for k in upstream:
+        groups.setdefault(k[0], []).append(k)
+    scopes = [(True, ())] if here else []
+    scopes += [(False, tuple(keys)) for keys in groups.values()]
+    if upstream and (here or len(groups) > 1):
+        scopes.append((here, upstream))
+    return scopes
+
+
 def candidates(graph: StepGraph, key: tuple, values: dict, implied: tuple, arithmetic):
-    """(misconception, value, where) triples: what the cell would be under each misconception,
-    and the cell where the misconception acts (``key`` itself, or an unwritten cell upstream).
+    """(misconception, value, where, upstream, way) tuples: what the cell would be under each
+    misconception, the cell where the misconception acts (``key`` itself, or an unwritten cell
+    upstream), the unwritten cells recomputed the misconception's way (cell key -> value, in
+    graph order; empty when it acts at ``key`` alone), so the grader can carry them on, and
+    ``way(cell key)``: how the misconception computes any cell (None where it does not apply).
 
     ``values`` holds the student's chain (their answers, and what those imply for every cell
     they did not write); ``implied`` lists, in graph order, the unwritten cells upstream of
     ``key``: a misconception there travels down to ``key`` as the student would have carried it.
+    Every misconception acting in the cell alone comes first: a mistake in the answer itself is
+    the simpler explanation, and only a mistake upstream earns follow-through further down.
     """
+    normal = graph.cell_of[key].compute
+    later = []
     for misconception in MISCONCEPTIONS:
         for v in range(len(misconception.variants)):
             here = _variant_compute(graph, misconception.name, v, key)
             upstream = _applies_upstream(graph, misconception.name, v, implied)
-            if here is None and not upstream:
-                continue
-            try:
-                if upstream:
-                    changed = dict(values)
-                    start = implied.index(upstream[0])
-                    for k in implied[start:]:
-                        compute = _variant_compute(graph, misconception.name, v, k) or graph.cell_of[k].compute
-                        changed[k] = compute(changed, arithmetic)
-                else:
-                    changed = values
-                value = (here or graph.cell_of[key].compute)(changed, arithmetic)
-            except (ArithmeticError, ValueError):
-                continue
-            yield misconception, value, key if here is not None else upstream[0]
+            for at_key, acting in _scopes(here is not None, upstream):
+                if acting:
+                    later.append((misconception, v, here, at_key, acting))
+                    continue
+                try:
+                    value = here(values, arithmetic)
+                except (ArithmeticError, ValueError):
+                    continue
+                yield misconception, value, key, {}, partial(_variant_compute, graph, misconception.name, v)
+    for misconception, v, here, at_key, acting in later:
+        try:
+            changed, carried = dict(values), {}
+            for k in implied[implied.index(acting[0]):]:
+                compute = (_variant_compute(graph, misconception.name, v, k) if k in acting
+                           else None) or graph.cell_of[k].compute
+                changed[k] = carried[k] = compute(changed, arithmetic)
+            value = (here if at_key else normal)(changed, arithmetic)
+        except (ArithmeticError, ValueError):
+            continue
+        yield (misconception, value, key if at_key else acting[0], carried,
+               partial(_variant_compute, graph, misconception.name, v))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import fmean, median, pstdev
 
+from exgen.grading.feedback import LABELS
 from exgen.grading.judge import STATUSES
 from exgen.grading.misconceptions import BY_NAME
 
@@ -67,6 +68,8 @@ class Analysis:
     max_score: float
     items: list  # ItemStats in sheet order
     misconceptions: list  # MisconceptionStats, most frequent first
+    flags: list = field(default_factory=list)  # (student id, name, flag JSON): evidence of copying
+    overrides: list = field(default_factory=list)  # (student id, name, item, item JSON with "override")
 
     @property
     def mean(self) -> float | None:
@@ -137,13 +140,16 @@ def analyse(results: dict, title: str = "", course: str = "") -> Analysis:
         stats.append(ItemStats(item, item.split(".", 1)[0], sum(counts.values()), counts,
                                _correlation(credits, rest), mis))
     misconceptions = [
-        MisconceptionStats(name, BY_NAME[name].label if name in BY_NAME else name, sum(c.values()),
+        MisconceptionStats(name, BY_NAME[name].label if name in BY_NAME else LABELS.get(name, name), sum(c.values()),
                            len(students_with[name]), c.most_common(4))
         for name, c in sorted(by_misconception.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
     max_score = next(iter(results["students"].values()))["max_score"] if results["students"] else 0.0
+    flags = [(sid, s["name"], flag) for sid, s in results["students"].items() for flag in s.get("flags") or []]
+    overrides = [(sid, s["name"], item, verdict) for sid, s in results["students"].items()
+                 for item, verdict in s["items"].items() if verdict.get("override")]
     return Analysis(results.get("assignment", ""), title, course, len(results["students"]), len(submitted),
-                    sorted(totals.values()), float(max_score), stats, misconceptions)
+                    sorted(totals.values()), float(max_score), stats, misconceptions, flags, overrides)
 
 
 # -- plots ---------------------------------------------------------------------------------------
@@ -221,7 +227,7 @@ def report_html(analysis: Analysis) -> str:
         status_labels=STATUS_LABELS,
         status_colours=STATUS_COLOURS,
         weak=WEAK_DISCRIMINATION,
-        misconception_feedback={name: m.label for name, m in BY_NAME.items()},
+        misconception_feedback={**LABELS, **{name: m.label for name, m in BY_NAME.items()}},
         today=date.today().isoformat(),
     )
 

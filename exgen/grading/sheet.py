@@ -51,6 +51,13 @@ class AnswerSheet:
     columns: list[str]  # item columns, in file order
     ignored: list[str] = field(default_factory=list)  # other columns (name, email ...)
     rows: list[SheetRow] = field(default_factory=list)
+    delimiter: str = ","
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Saved by a spreadsheet whose locale writes decimal commas: only those use ';' to
+        separate cells (the comma is taken)."""
+        return self.delimiter == ";"
 
 
 def has_answers(cells: dict, items) -> bool:
@@ -148,7 +155,8 @@ def read_sheet(data: bytes, source: str, items: list[str]) -> AnswerSheet:
     first = text.lstrip("\r\n").split("\n", 1)[0]
     if not first.strip():
         raise SheetError(f"{source}: the file is empty (expected the header student_id,<items>)")
-    records = _records(text, _delimiter(first))
+    delimiter = _delimiter(first)
+    records = _records(text, delimiter)
     try:
         header_line, _, header, problem = next(records)
     except StopIteration:
@@ -182,7 +190,7 @@ def read_sheet(data: bytes, source: str, items: list[str]) -> AnswerSheet:
     if not columns:
         raise SheetError(f"{source}: line {header_line}: no answer columns (expected items like {items[0]!r})")
     id_column = lowered.index(STUDENT_ID)
-    sheet = AnswerSheet(source, sha256, columns, ignored)
+    sheet = AnswerSheet(source, sha256, columns, ignored, delimiter=delimiter)
     width = len(names)
     for line, raw, cells, problem in records:
         row = SheetRow(line, raw)

@@ -154,8 +154,16 @@ class Grader:
             marker = self._markers[key] = Marker.for_variant(variant, self.instructions)
         return marker
 
-    def judge(self, student_id: str, cells: dict[str, str]) -> list[dict]:
-        """Item-result rows (without submission id) for one student's cells, in sheet order."""
+    def reads_decimal_comma(self, source_uses_it: bool) -> bool:
+        """Whether "1,181" is 1.181 in a submission: the assignment's ``decimal_comma`` setting,
+        or under "auto" whether its source writes decimal commas (a ';' sheet, a locale)."""
+        setting = self.grading.get("decimal_comma", "auto")
+        return bool(source_uses_it) if setting == "auto" else bool(setting)
+
+    def judge(self, student_id: str, cells: dict[str, str], decimal_comma: bool = False) -> list[dict]:
+        """Item-result rows (without submission id) for one student's cells, in sheet order;
+        ``decimal_comma``: the submission's source writes decimal commas."""
+        comma = self.reads_decimal_comma(decimal_comma)
         rows = []
         for exercise in self.record.exercises:
             variant = self.record.variant(student_id, exercise["key"])
@@ -163,7 +171,7 @@ class Grader:
                 continue
             prefix = exercise["key"] + "."
             answers = {item: cells.get(prefix + item, "") for item in variant.asked}
-            verdicts = self.marker(variant).judge(answers)
+            verdicts = self.marker(variant).judge(answers, comma)
             share = float(variant.points) / len(verdicts)
             for v in verdicts:
                 item = prefix + v.item
@@ -197,10 +205,14 @@ class Marked:
         return sum(r["score"] for r in self.items)
 
 
-def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str = "") -> Marked:
+def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str = "",
+             decimal_comma: bool = False) -> Marked:
     """Mark one submission (a sheet row, a web form, a filled PDF) from what was stored of it:
     rejected when it cannot be read (``problem``) or its student is unknown, empty when it holds
-    no answer, otherwise graded. The one rule for grading and regrading alike."""
+    no answer, otherwise graded. The one rule for grading and regrading alike. ``decimal_comma``:
+    the submission comes from where the comma is the decimal separator (a ';'-separated sheet;
+    a web form under such a locale, see ``exgen.grading.reading.locale_uses_decimal_comma``);
+    store it with the submission (``Submission.decimal_comma``) so a regrade reads it alike."""
     if problem or cells is None:
         return Marked(REJECTED, problem=problem or "the row cannot be read")
     pk, student_id, problem = grader.resolve(student_ref)
@@ -208,7 +220,7 @@ def mark_row(grader: Grader, student_ref: str, cells: dict | None, problem: str 
         return Marked(REJECTED, problem=problem)
     if not has_answers(cells, grader.items):
         return Marked(EMPTY, pk, student_id)
-    return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells))
+    return Marked(GRADED, pk, student_id, items=grader.judge(student_id, cells, decimal_comma))
 
 
 def keep_policy(definition: dict | None) -> str:
@@ -306,7 +318,7 @@ class GradingRun:
             chunk = new_rows[n:n + CHUNK]
             submissions, results = [], []
             for row in chunk:
-                marked = mark_row(grader, row.student_ref, row.cells, row.problem)
+                marked = mark_row(grader, row.student_ref, row.cells, row.problem, sheet.decimal_comma)
                 attempt = None
                 if marked.status == GRADED:
                     summary.graded += 1
@@ -333,6 +345,7 @@ class GradingRun:
                     "problem": marked.problem,
                     "current": False,  # elected below, once every row of the file is in
                     "attempt": attempt,
+                    "decimal_comma": sheet.decimal_comma,
                 })
                 results.append(marked.items)
             _insert(session, submissions, results)
@@ -407,7 +420,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
     summary = RegradeSummary(name, max_score=grader.max_score)
     subs = session.execute(
         select(Submission.id, Submission.student_ref, Submission.cells, Submission.status,
-               Submission.problem, Submission.current)
+               Submission.problem, Submission.current, Submission.decimal_comma)
         .where(Submission.assignment_id == assignment.id).order_by(Submission.id)).all()
     summary.submissions = len(subs)
     old_scores = dict(session.execute(
@@ -424,7 +437,7 @@ def regrade(session: Session, name: str, progress: Callable[[int], None] | None 
         if sub.cells is None and sub.status == REJECTED:  # unreadable when it came: it stays so
             marked = Marked(REJECTED, problem=sub.problem)
         else:
-            marked = mark_row(grader, sub.student_ref, sub.cells)
+            marked = mark_row(grader, sub.student_ref, sub.cells, decimal_comma=sub.decimal_comma)
         if marked.status == GRADED:
             score = marked.score
             if abs(score - old_scores.get(sub.id, 0.0)) > 1e-9 or sub.status != GRADED:

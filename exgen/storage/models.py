@@ -141,6 +141,9 @@ class Submission(Base):
     attempt: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: Handed in after the assignment's due time (web submissions under ``late = "accept"``).
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    #: Came from where the comma is the decimal separator (a ';'-separated sheet, a web form
+    #: under such a locale): under ``[grading] decimal_comma = "auto"`` "1,181" reads 1.181.
+    decimal_comma: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     results: Mapped[list[ItemResult]] = relationship(
@@ -168,6 +171,26 @@ class ItemResult(Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
 
     submission: Mapped[Submission] = relationship(back_populates="results")
+
+
+class Override(Base):
+    """A teacher's decision on one item of one student (``exgen override``): it replaces the
+    grader's status and score wherever results are shown, and outlives every regrade (the
+    grader never writes here)."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (UniqueConstraint("student_pk", "item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    student_pk: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(100))  # "q2.dL/dW1[1,2]"
+    status: Mapped[str] = mapped_column(String(20))  # correct, follow_through, incorrect, missing, invalid
+    #: Points given; None: what the status earns under the assignment's grading settings.
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str] = mapped_column(Text)  # why (shown to the teacher, e.g. "regraded by hand")
+    by: Mapped[str] = mapped_column(String(100))  # who decided: the OS user, or --by
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Secret(Base):

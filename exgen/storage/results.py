@@ -15,9 +15,17 @@ from exgen.storage.records import find_assignment
 STATUS_COLUMNS = ("correct", "follow_through", "incorrect", "missing", "invalid")
 
 
-def class_results(session: Session, name: str) -> dict:
+def class_results(session: Session, name: str, flags: bool = True) -> dict:
     """``{"students": {id: {"score", "max_score", "submitted", "items": {item: {...}}}}}`` for
-    every student on the roster, in roster order; a student without a submission scores 0."""
+    every student on the roster, in roster order; a student without a submission scores 0.
+
+    A teacher's override (``exgen override``) is in force wherever it exists: the item shows its
+    status and score, and ``"override"`` (who, when, why, and the grader's own verdict); the
+    student's ``"overrides"`` counts them. ``"flags"`` lists evidence for the teacher to look
+    at — answers that fit another student's variant better than the student's own (see
+    ``exgen.grading.copies``); a flag never changes a score. ``flags=False`` skips that search."""
+    from exgen.grading.overrides import apply, item_info, overrides_by_student
+
     assignment = find_assignment(session, name)
     exercises = assignment.definition["exercises"]
     max_score = sum(e["points"] for e in exercises)
@@ -42,10 +50,14 @@ def class_results(session: Session, name: str) -> dict:
             .order_by(ItemResult.submission_id, ItemResult.position)
         ):
             item_rows.setdefault(row.submission_id, []).append(row)
+    overrides = overrides_by_student(session, assignment.id)
+    # items of students overridden without a (current) submission: their points from the variant
+    unsubmitted = [pk for pk in overrides if pk not in current]
+    infos = item_info(session, assignment.id, unsubmitted) if unsubmitted else {}
+    grading = assignment.definition.get("grading") or {}
     for student in students:
         submission = current.get(student.id)
         items = {}
-        score = 0.0
         if submission is not None:
             for row in item_rows.get(submission.id, []):
                 items[row.item] = {
@@ -57,15 +69,24 @@ def class_results(session: Session, name: str) -> dict:
                     "misconception": row.misconception,
                     "feedback": row.feedback,
                 }
-                score += row.score
+        mine = overrides.get(student.id, {})
+        for item, override in mine.items():
+            items[item] = apply(items.get(item), override, infos.get(student.id, {}).get(item), grading)
         results[student.student_id] = {
             "name": student.name,
-            "score": round(score, 6),
+            "score": round(sum(v["score"] for v in items.values()), 6),
             "max_score": max_score,
             "submitted": submission is not None,
+            "overrides": len(mine),
+            "flags": [],
             "items": items,
         }
-    return {"assignment": assignment.name, "exercises": [e["id"] for e in exercises], "students": results}
+    out = {"assignment": assignment.name, "exercises": [e["id"] for e in exercises], "students": results}
+    if flags:
+        from exgen.grading.copies import flag_copies
+
+        flag_copies(session, assignment, out)
+    return out
 
 
 def _plain(text: str) -> str:
@@ -77,14 +98,19 @@ def results_table(results: dict) -> str:
     """The class as a plain-text table: one line per student, then the class summary."""
     exercises = results.get("exercises", [])
     header = ["student_id", "name", "score", "%", *exercises, "correct", "follow-th.", "incorrect",
-              "missing", "invalid"]
+              "missing", "invalid", "overr.", "flags"]
     lines = []
     submitted = []
+    flagged = overridden = 0
     for sid, entry in results["students"].items():
         max_score = entry["max_score"]
-        if not entry["submitted"]:
+        flags = flag_text(entry.get("flags") or [])
+        overrides = str(entry.get("overrides") or "")
+        flagged += bool(flags)
+        overridden += bool(overrides)
+        if not entry["submitted"] and not overrides:
             lines.append([_plain(sid), _plain(entry["name"]), "not submitted", "", *([""] * len(exercises)),
-                          *([""] * len(STATUS_COLUMNS))])
+                          *([""] * len(STATUS_COLUMNS)), overrides, flags])
             continue
         submitted.append(entry["score"])
         per_exercise = {e: 0.0 for e in exercises}
@@ -94,9 +120,10 @@ def results_table(results: dict) -> str:
             counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
         percent = f"{100 * entry['score'] / max_score:.0f}" if max_score else ""
         lines.append([_plain(sid), _plain(entry["name"]), f"{entry['score']:.2f}/{max_score:g}", percent,
-                      *(f"{per_exercise[e]:.2f}" for e in exercises), *(str(counts[s]) for s in STATUS_COLUMNS)])
+                      *(f"{per_exercise[e]:.2f}" for e in exercises), *(str(counts[s]) for s in STATUS_COLUMNS),
+                      overrides, flags])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
-    numeric = set(range(2, len(header)))
+    numeric = set(range(2, len(header) - 1))
 
     def fmt(row):
         return "  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
@@ -112,4 +139,19 @@ def results_table(results: dict) -> str:
     else:
         out.append("")
         out.append(f"no submissions yet from the {total} students (exgen grade {results['assignment']} FILE.csv)")
+    if overridden:
+        out.append(f"{overridden} student{'s' if overridden != 1 else ''} with items overridden by hand "
+                   "(overr.: how many; exgen results --json shows who, when and why)")
+    if flagged:
+        out.append(f"{flagged} student{'s' if flagged != 1 else ''} flagged: answers that fit a classmate's "
+                   "variant and not their own (≈ whose, exercise, answers); compare the submissions — "
+                   "scores are unchanged")
     return "\n".join(out)
+
+
+def flag_text(flags: list[dict]) -> str:
+    """``≈s005 q1 6/11, q2 16/31``: whose variant the answers fit, where, how many."""
+    by_other: dict[str, list[str]] = {}
+    for flag in flags:
+        by_other.setdefault(flag["other"], []).append(f"{flag['exercise']} {flag['count']}/{flag['of']}")
+    return "; ".join(f"≈{_plain(other)} {', '.join(parts)}" for other, parts in by_other.items())

@@ -12,6 +12,7 @@ parameter_decimals = 6
 
 [grading]                             # optional: see GRADING_DEFAULTS
 follow_through_credit = 1.0
+decimal_comma = "auto"                # or true / false
 
 [service]                             # optional: how exgen serve takes answers (see Policy)
 attempts = 3                          # 0 = unlimited (default)
@@ -52,6 +53,10 @@ EXERCISE_KEYS = ("id", "preset", "points", "family", "spec", "ask")
 #: Grading settings an assignment may change (the grader reads them from the definition).
 GRADING_DEFAULTS: dict[str, object] = {
     "follow_through_credit": 1.0,  # share of an item's points for a follow-through answer
+    # Is "1,181" one point one eight one? "auto": where the comma is the decimal separator (a
+    # sheet saved with ';' separators, a web form under such a locale); true: always; false:
+    # only when it cannot be a thousands separator ("1,5", "0,181").
+    "decimal_comma": "auto",
 }
 #: How ``exgen serve`` takes answers (design §9); stored in the definition as ``"service"``.
 SERVICE_DEFAULTS: dict[str, object] = {
@@ -68,6 +73,8 @@ FEEDBACK_POLICIES = ("instant", "score", "after_due", "none")
 LATE_POLICIES = ("accept", "refuse")
 KEEP_POLICIES = ("last", "best")
 MAX_ATTEMPTS = 1000
+#: Settings that take one of a few values rather than a number.
+CHOICES: dict[str, tuple] = {"decimal_comma": ("auto", True, False)}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 EXERCISE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,49}$")
 MAX_SEED = 2**31 - 1
@@ -149,6 +156,12 @@ def _settings(doc: dict, key: str, defaults: dict) -> dict:
     out = dict(defaults)
     for name, value in table.items():
         default = defaults[name]
+        if name in CHOICES:
+            if not any(value == choice and type(value) is type(choice) for choice in CHOICES[name]):
+                shown = " or ".join('"auto"' if c == "auto" else str(c).lower() for c in CHOICES[name])
+                raise AssignmentError(f"{key}.{name}", f"must be {shown}, got {_toml(value)}")
+            out[name] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise AssignmentError(f"{key}.{name}", f"must be a number, got {value!r}")
         if isinstance(default, int) and not isinstance(default, bool):
@@ -214,6 +227,13 @@ def parse_service(doc: dict) -> dict:
     if out["late"] == "refuse" and out["due"] is None:
         raise AssignmentError("service.late", '"refuse" needs a due time (service.due)')
     return out
+def _toml(value) -> str:
+    """A value as the teacher wrote it in TOML."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def parse_assignment(text: str) -> AssignmentDef:
