@@ -52,6 +52,10 @@ def test_the_api_answers_what_the_commands_print(database_url, tmp_path):
     written, _ = answers(database_url, "s002", "slip")
     with client(database_url) as c:
         assert c.post(f"/api{links(database_url)['s002']}/submissions", json={"answers": written}).status_code == 201
+        # a teacher's overrides (one on a submission, one for a student without one) read the same
+        run(database_url, "override", "hw3", "s002", "q1.loss", "--status", "correct", "--note", "seen in class")
+        run(database_url, "override", "hw3", "s003", "q1.loss", "--status", "correct", "--score", "0.25",
+            "--note", "oral exam")
         h = bearer(token)
         assert c.get("/api/assignments", headers=h).json() == {
             "assignments": [{"name": "hw3", "title": "Homework 3 — Backpropagation", "students": 5}]}

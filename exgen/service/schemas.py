@@ -116,14 +116,46 @@ class AssignResult(BaseModel):
     summary: str
 
 
+class GraderVerdict(BaseModel):
+    status: Status
+    score: float
+
+
+class OverrideOut(BaseModel):
+    """A teacher's override in force on an item (``exgen override``), and what the grader said."""
+
+    status: Status
+    score: float | None
+    note: str
+    by: str
+    at: str | None
+    grader: GraderVerdict
+
+
 class ItemResultOut(BaseModel):
     status: Status
     score: float
     max_score: float
     submitted: str
-    expected: float
+    expected: float | None
     misconception: str
     feedback: str
+    override: OverrideOut | None = None
+
+
+class CopyFlag(BaseModel):
+    """Evidence for the teacher (answers that fit a classmate's variant); never changes a score."""
+
+    kind: str
+    exercise: str
+    other: str
+    items: list[str]
+    count: int
+    of: int
+    fit_variant: int
+    fit_answers: int
+    identical: int
+    message: str
 
 
 class StudentResult(BaseModel):
@@ -131,6 +163,8 @@ class StudentResult(BaseModel):
     score: float
     max_score: float
     submitted: bool
+    overrides: int = 0
+    flags: list[CopyFlag] = []
     items: dict[str, ItemResultOut]
 
 

@@ -122,7 +122,7 @@ def create_assignment(request: Request, who: Teacher,
             "new_variants": summary.new_variants, "created": summary.created, "summary": summary.line()}
 
 
-@router.get("/assignments/{name}/results", response_model=ClassResults, responses=errors(401, 404, 429),
+@router.get("/assignments/{name}/results", response_model=ClassResults, response_model_exclude_unset=True, responses=errors(401, 404, 429),
             summary="The class results: exactly exgen results NAME --json")
 def results(name: str, request: Request, who: Teacher):
     from exgen.storage.results import class_results
