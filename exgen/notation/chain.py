@@ -8,8 +8,8 @@ ones would disagree with a calculator: ``(−0.1129) × 1.9 ≈ −0.2144`` wher
 says −0.2145. So the key follows the student: it is the step graph evaluated with rounding
 after every step (design §6, the hand-rounded path; ``exgen.engine.program`` with its rounding
 hook). Printed numbers are short decimals, so the chain is computed in decimal arithmetic:
-sums and products exactly, quotients and transcendental functions to 60 digits (far beyond
-the figures printed; a rounding tie is never a matter of the 60th digit). Each printed result
+sums and products exactly, quotients and transcendental functions to 60 digits or more (far
+beyond the figures printed; a rounding tie is never a matter of the 60th digit). Each printed result
 is its printed operands' result rounded half up. Beside a result whose asked digits differ from
 those of the exact solution, the exact value (rounded the same way) is printed too; the grader
 accepts both.
@@ -53,9 +53,10 @@ def rules(instructions: Instructions) -> tuple[Rule, Rule]:
 
 class DecimalArithmetic:
     """The printed chain's arithmetic: Python decimals, exact for sums, differences and
-    products of printed numbers (within ``_CONTEXT``'s 120 digits), quotients, e^x and ln x to
-    :data:`DIGITS` digits. A function an activation defines (σ, tanh, max) is applied to the
-    exact rational of its argument, as the exact arithmetic applies it."""
+    products of printed numbers (evaluated in ``_CONTEXT``: 120 digits, which also bound a
+    quotient), e^x and ln x to :data:`DIGITS` digits. A function an activation defines (σ,
+    tanh, max) is applied to the exact rational of its argument, as the exact arithmetic
+    applies it."""
 
     exact = False
 
