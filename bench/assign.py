@@ -9,13 +9,21 @@ Runs, side by side in one run:
      answers rounded to 4 significant figures (no exact values, no storage).
 Prints seconds, seconds per 1000 variants and the ratio to the baseline.
 
-    python bench/assign.py [N]
+Then the class sizes 2,000 and 10,000: `exgen assign` in-process, each size in its own
+subprocess so that peak memories (resource.getrusage ru_maxrss) do not mix, screened in chunks
+(as shipped) and all students at once (SCREEN_CHUNK and INSERT_CHUNK set to the class size: how
+assign worked before), side by side. The goal: under 400 MB at 10,000 students.
+
+    python bench/assign.py [N] [--sizes 2000,10000]
+    python bench/assign.py --one N [--unchunked]     # one size, prints JSON (used by the above)
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import resource
 import random
 import subprocess
 import sys
@@ -62,7 +70,58 @@ def peer_tool(n_students: int) -> None:
             break
 
 
+def one_size(n: int, unchunked: bool) -> None:
+    """Child process: `exgen assign` of n students in-process; prints seconds and peak memory."""
+    import time
+
+    from exgen.cli import cli
+    from exgen.storage import records
+    from exgen.variants import generator
+
+    if unchunked:
+        generator.SCREEN_CHUNK = records.INSERT_CHUNK = n
+    with tempfile.TemporaryDirectory() as tmp:
+        roster = Path(tmp) / "roster.csv"
+        roster.write_text("student_id,name\n" + "".join(f"s{i:05d},Student {i}\n" for i in range(n)))
+        start = time.perf_counter()
+        cli.main(["--db", f"sqlite:///{tmp}/bench.db", "assign", str(ROOT / "examples" / "hw3.toml"),
+                  "--roster", str(roster)], standalone_mode=False)
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    print(json.dumps({"students": n, "seconds": seconds, "peak_mb": peak}))
+
+
+def class_sizes(sizes: list[int]) -> None:
+    print(f"\n{'class size (hw3: 2 exercises)':32s} {'screening':>10s} {'seconds':>8s} {'s/1000 variants':>16s} "
+          f"{'peak MB':>8s}")
+    results = {}
+    for n in sizes:
+        for unchunked in (False, True):
+            out = subprocess.run([sys.executable, __file__, "--one", str(n)] + (["--unchunked"] if unchunked else []),
+                                 check=True, capture_output=True, text=True, env=os.environ).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            results[n, unchunked] = r
+            print(f"{n:>12,d} students{'':12s} {'all at once' if unchunked else 'chunked':>10s} "
+                  f"{r['seconds']:8.1f} {r['seconds'] / (2 * n) * 1000:16.3f} {r['peak_mb']:8.0f}", flush=True)
+    big = max(sizes)
+    small = min(sizes)
+    if big != small:
+        growth = math.log(results[big, False]["seconds"] / results[small, False]["seconds"]) / math.log(big / small)
+        print(f"time grows as N^{growth:.2f} from {small:,} to {big:,} students (chunked)")
+    peak = results[big, False]["peak_mb"]
+    print(f"peak memory at {big:,} students: {peak:.0f} MB chunked vs {results[big, True]['peak_mb']:.0f} MB all at "
+          f"once ({'goal met' if peak < 400 else 'goal NOT met'}: < 400 MB)")
+
+
 def main():
+    if "--one" in sys.argv:
+        one_size(int(sys.argv[sys.argv.index("--one") + 1]), "--unchunked" in sys.argv)
+        return
+    sizes = [2000, 10000]
+    if "--sizes" in sys.argv:
+        at = sys.argv.index("--sizes")
+        sizes = [int(v) for v in sys.argv[at + 1].split(",")]
+        del sys.argv[at:at + 2]
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +162,7 @@ def main():
     print(f"screening: {report.candidates} candidates in {report.seconds:.3f} s = "
           f"{1e6 * report.seconds / report.candidates:.2f} µs per candidate "
           f"({report.candidates / (2 * n):.0f} candidates per variant)")
+    class_sizes(sizes)
 
 
 if __name__ == "__main__":

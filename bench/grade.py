@@ -14,13 +14,22 @@ junk. Runs, side by side in one run:
      judging anything.
 Prints seconds, answers per second and the ratio to the plain-comparison baseline.
 
-    python bench/grade.py [STUDENTS]
+Then how grading scales: `exgen grade` (in-process, end to end) of 1,000 and 5,000 students,
+each run in its own subprocess (the class is assigned and its sheet written in another one
+first), best of 3 runs alternating between the sizes, with the time, the peak memory
+(resource.getrusage ru_maxrss) and the growth exponent of both: time ∝ N^k, the goal k ≤ 1.1.
+
+    python bench/grade.py [STUDENTS] [--sizes 1000,5000] [--scaling-only]
+    python bench/grade.py --build N DIR | --grade-one DIR   # the steps of the above
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import math
 import os
+import resource
 import random
 import shutil
 import subprocess
@@ -98,7 +107,73 @@ def fresh(db: str, tmp: Path, n: int) -> str:
     return f"sqlite:///{copy}"
 
 
+def grade_one(directory: Path) -> None:
+    """Child process: `exgen grade` of the sheet built in ``directory``, on a fresh copy of the
+    assigned database; prints JSON."""
+    import time
+
+    from exgen.cli import cli
+
+    copy = directory / "graded.db"
+    shutil.copy(directory / "assigned.db", copy)
+    start = time.perf_counter()
+    cli.main(["--db", f"sqlite:///{copy}", "grade", "hw3", str(directory / "answers.csv")], standalone_mode=False)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    answers = int((directory / "answers").read_text())
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "answers": answers}))
+
+
+def scaling(sizes: list[int], repeats: int = 3) -> None:
+    """Each size assigned once; then the grading runs alternate between the sizes (the machine's
+    load hits both alike) and the fastest of each size counts."""
+    print(f"\n{'class size (hw3, 42 items)':30s} {'answers':>9s} {'seconds':>8s} {'answers/s':>10s} {'peak MB':>8s}")
+    results: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory() as name:
+        folders = {}
+        for n in sizes:
+            folders[n] = Path(name) / str(n)
+            folders[n].mkdir()
+            subprocess.run([sys.executable, __file__, "--build", str(n), str(folders[n])], check=True,
+                           env=os.environ, stdout=subprocess.DEVNULL)
+        for _ in range(repeats):
+            for n in sizes:
+                out = subprocess.run([sys.executable, __file__, "--grade-one", str(folders[n])], check=True,
+                                     env=os.environ, capture_output=True, text=True).stdout
+                r = json.loads(out.strip().splitlines()[-1])
+                best = results.setdefault(n, r)
+                best["seconds"] = min(best["seconds"], r["seconds"])
+                best["peak_mb"] = max(best["peak_mb"], r["peak_mb"])
+    for n in sizes:
+        r = results[n]
+        print(f"{n:>12,d} students{'':9s} {r['answers']:9,d} {r['seconds']:8.2f} {r['answers'] / r['seconds']:10,.0f} "
+              f"{r['peak_mb']:8.0f}")
+    small, big = min(sizes), max(sizes)
+    if small != big:
+        k = math.log(results[big]["seconds"] / results[small]["seconds"]) / math.log(big / small)
+        m = math.log(results[big]["peak_mb"] / results[small]["peak_mb"]) / math.log(big / small)
+        print(f"time grows as N^{k:.2f} ({'goal met' if k <= 1.1 else 'goal NOT met'}: ≤ 1.1), "
+              f"peak memory as N^{m:.2f}, from {small:,} to {big:,} students (best of {repeats} runs each)")
+
+
 def main():
+    if "--build" in sys.argv:
+        at = sys.argv.index("--build")
+        directory = Path(sys.argv[at + 2])
+        db, sheet, answers = build(directory, int(sys.argv[at + 1]))
+        (directory / "answers").write_text(str(answers))
+        return
+    if "--grade-one" in sys.argv:
+        grade_one(Path(sys.argv[sys.argv.index("--grade-one") + 1]))
+        return
+    sizes = [1000, 5000]
+    if "--sizes" in sys.argv:
+        at = sys.argv.index("--sizes")
+        sizes = [int(v) for v in sys.argv[at + 1].split(",")]
+        del sys.argv[at:at + 2]
+    if "--scaling-only" in sys.argv:
+        scaling(sizes)
+        return
     students = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -208,6 +283,7 @@ def main():
         print(f"{name:48s} {seconds:8.3f} {answers / seconds:10.0f} {seconds / baseline:7.1f}")
     print(f"\nGoal: ≥ 5,000 answers/s end to end: {answers / rows[0][1]:,.0f} answers/s "
           f"({'met' if answers / rows[0][1] >= 5000 else 'NOT met'})")
+    scaling(sizes)
 
 
 if __name__ == "__main__":

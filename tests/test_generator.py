@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from exgen.engine.arithmetic import ScalarFloatArithmetic
 from exgen.variants.assignment import parse_exercise
 from exgen.variants.families import PRESETS
-from exgen.variants.generator import GenerationError, generate
+from exgen.variants.generator import CANDIDATES_PER_ROUND, GenerationError, Screening, generate
 from exgen.engine.solver import solve
 
 FAMILIES = {
@@ -162,3 +162,33 @@ def test_presets_ask_the_whole_chain():
         "dL/dz1", "dL/dW1", "dL/db1", "W1_new", "b1_new", "W2_new", "b2_new")
     for name in ("single-neuron", "two-layer"):
         assert exercise(name).family == PRESETS[name]
+
+
+@given(seed=st.integers(0, 2**31 - 1), name=st.sampled_from(sorted(FAMILIES)))
+def test_screening_in_chunks_changes_no_variant(seed, name):
+    """assign screens a chunk of students at a time (memory bounded at any class size): chunks
+    of 1 and 7 students and the whole class at once give the same variants and counts."""
+    ex = exercise(name)
+    students = [f"s{i}" for i in range(23)]
+    runs = {}
+    for chunk in (1, 7, len(students)):
+        report = Screening()
+        specs = generate(ex.family, seed, ex.key, students, set(ex.ask), report, chunk=chunk)
+        runs[chunk] = ({sid: specs[sid].to_dict() for sid in students}, report.candidates, report.failures)
+    assert runs[1] == runs[7] == runs[len(students)]
+
+
+def test_chunks_that_need_several_rounds_change_no_variant():
+    """A family where most candidates fail: students need several rounds, so the pending set
+    shrinks between rounds and chunks hold different students each time."""
+    ex = parse_exercise({"id": "q7", "preset": "two-layer", "family": {
+        "layers": [3, 1], "weights": {"min": -0.5, "max": 0.5, "step": 0.1, "exclude": [0]},
+        "learning_rate": [0.01], "input": [0.5, -0.5, 1]}}, "exercise")
+    students = [f"s{i}" for i in range(40)]
+    results = []
+    for chunk in (1, 7, 40):
+        report = Screening()
+        specs = generate(ex.family, 5, ex.key, students, set(ex.ask), report, chunk=chunk)
+        results.append(({sid: specs[sid].to_dict() for sid in students}, report.candidates))
+    assert results[0][1] > 40 * CANDIDATES_PER_ROUND  # some students needed more rounds
+    assert results[0] == results[1] == results[2]

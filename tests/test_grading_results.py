@@ -12,8 +12,21 @@ from grading_class import fill_sheet, run, setup_class
 def test_the_table_and_the_json_agree(database_url, tmp_path):
     who, _ = setup_class(database_url, tmp_path, per_way=1)
     roster = tmp_path / "roster.csv"
-    roster.write_text(roster.read_text() + "s999,\x1b[31mRed\x1b[0m Mallory\n")  # never hands in
+    plain = roster.read_text()
+    roster.write_text(plain + "s999,\x1b[31mRed\x1b[0m Mallory\n")  # never hands in
+    refused = run(database_url, "assign", str(tmp_path / "hw3.toml"), "--roster", str(roster), code=2).output
+    assert "column 2: contains a control character (U+001B)" in refused
+    roster.write_text(plain + "s999,Red Mallory\n")
     run(database_url, "assign", str(tmp_path / "hw3.toml"), "--roster", str(roster))
+    # a name stored before rosters refused control characters is still shown, never run
+    from sqlalchemy import update
+
+    from exgen.storage.models import Student
+    from exgen.storage.session import session_scope
+
+    with session_scope(database_url) as session:
+        session.execute(update(Student).where(Student.student_id == "s999")
+                        .values(name="\x1b[31mRed\x1b[0m Mallory"))
     sheet, _ = fill_sheet(database_url, tmp_path, who, students=set(who))
     run(database_url, "grade", "hw3", str(sheet))
     data = json.loads(run(database_url, "results", "hw3", "--json").stdout)

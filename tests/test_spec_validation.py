@@ -57,7 +57,7 @@ CASES = [
     (mutate(loss="mse"), "loss: unknown loss 'mse'; known: squared_error"),
     (mutate(layers__0__activation="softmax"), "layers[1].activation: softmax is only allowed in the output layer"),
     # targets of the cross-entropy losses
-    (mutate(loss="binary_cross_entropy", target=[1.5]), "target: binary_cross_entropy needs targets between 0 and 1, entry 1 is 3/2"),
+    (mutate(loss="binary_cross_entropy", target=[1.5]), "target: binary_cross_entropy needs targets between 0 and 1, entry 1 is 1.5"),
     (
         {**mutate(loss="cross_entropy", target=[0.5, 0.6]),
          "layers": [BASE["layers"][0], {"weights": [[0.4, 0.7], [0.1, 0.2]], "bias": [0.2, 0.1], "activation": "softmax"}]},
@@ -103,8 +103,8 @@ SEED_TOML = (Path(__file__).parents[1] / "examples" / "seed-two-layer.toml").rea
         (json.dumps(BASE).replace("[1, 2]", "[1, NaN]"), ".json", "input[2]: must be a finite number, got NaN"),
         (json.dumps(BASE).replace("[1, 2]", "[1, Infinity]"), ".json", "input[2]: must be a finite number, got Infinity"),
         ('{"input": [1, 2', ".json", "not valid JSON: Expecting ',' delimiter (line 1, column 16)"),
-        (SEED_TOML.replace("input = [1, 2]", "input = [1, nan]"), ".toml", "input[2]: must be a finite number, got NaN"),
-        (SEED_TOML.replace("input = [1, 2]", "input = [1, inf]"), ".toml", "input[2]: must be a finite number, got Infinity"),
+        (SEED_TOML.replace("input = [1, 2]", "input = [1, nan]"), ".toml", "input[2]: must be a finite number, got nan"),
+        (SEED_TOML.replace("input = [1, 2]", "input = [1, inf]"), ".toml", "input[2]: must be a finite number, got inf"),
         ("input = [1, 2\n", ".toml", "not valid TOML"),
         ("[1, 2]", ".json", "[1] a spec must be a table/object, got 1"),
     ],

@@ -6,6 +6,7 @@ import click
 
 from exgen.cli.common import database, stderr_progress
 from exgen.cli.errors import InputError, read_bytes, read_text
+from exgen.limits import MAX_ASSIGNMENT_FILE, MAX_ROSTER_FILE
 
 
 @click.command()
@@ -25,12 +26,12 @@ def assign(obj, assignment_file, roster_file, force):
     from exgen.storage.records import assign as assign_records
     from exgen.variants.roster import RosterError, read_roster
 
-    text = read_text(assignment_file, "assignment file")
+    text = read_text(assignment_file, "assignment file", MAX_ASSIGNMENT_FILE)
     try:
         definition = parse_assignment(text)
     except AssignmentError as e:
         raise InputError(f"{assignment_file}: {e}")
-    data = read_bytes(roster_file, "roster")
+    data = read_bytes(roster_file, "roster", MAX_ROSTER_FILE)
     try:
         roster = read_roster(data, roster_file)
     except RosterError as e:

@@ -13,7 +13,7 @@ from exgen.cli.errors import InputError
 from exgen.export import FORMATS, export_format
 
 
-@click.command(help=f"""Export assignment NAME for a learning-management system.
+@click.command(help="""Export assignment NAME for a learning-management system.
 
 \b
 Formats:

@@ -9,6 +9,7 @@ import click
 from exgen.batch import BatchError, solve_all
 from exgen.cli.errors import InputError, read_text
 from exgen.engine.spec import SpecError, load_documents
+from exgen.limits import MAX_SPEC_FILE
 
 
 @click.command()
@@ -19,7 +20,7 @@ from exgen.engine.spec import SpecError, load_documents
 def solve(file, as_json, jobs):
     """Solve the exercise spec in FILE (TOML or JSON; - reads stdin) exactly."""
     name = "<stdin>" if file == "-" else file
-    text = read_text(file, "spec file")
+    text = read_text(file, "spec file", MAX_SPEC_FILE)
     fmt = "json" if file.endswith(".json") else "toml" if file.endswith(".toml") else None
     try:
         documents, is_list = load_documents(text, fmt)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exgen.engine.intervals import Interval
+from exgen.engine.numbers import exact_string
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Loss:
         if self.targets is not None:
             for k, value in enumerate(row, 1):
                 if not self.targets.contains(value):
-                    return f"{self.targets_text()}, entry {k} is {value}"
+                    return f"{self.targets_text()}, entry {k} is {exact_string(value)}"
         return None
 
     def targets_text(self) -> str:

@@ -8,10 +8,14 @@ turns literals into exact rationals and exact values into the strings the outsid
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact
 
 import gmpy2
 from gmpy2 import mpfr, mpq
+
+from exgen.engine.documents import Unreadable, describe
+from exgen.engine.limits import MAGNITUDE, MAX_NUMBER_CHARACTERS, MAX_SIGNIFICANT_DIGITS
 
 #: Significant digits written for a value that is not a terminating decimal. The contract asks
 #: for at least 30 correct ones; 40 leaves room, and lets a value that is rational in disguise
@@ -130,3 +134,78 @@ def _scientific(d: Decimal) -> str:
 def exact_string(value) -> str:
     """The ``exact`` form of design §2: exact if a terminating decimal, else 40 digits."""
     return exact_text(value)[0]
+
+
+# -- literals people write (specs, families, assignment files) ---------------------------------
+class LiteralError(ValueError):
+    """A literal cannot be used; the message says why (the caller names the field).
+    ``too_large`` marks a number beyond the size limit: a field with a narrower range of its
+    own says that range instead."""
+
+    too_large = False
+
+
+_BOUND = mpq(10) ** MAGNITUDE
+_LEAST = 1 / _BOUND
+
+
+def shown(value) -> str:
+    """A number as its writer wrote it, for messages: ``1e308``, ``nan``, ``-inf``, ``0.1`` —
+    never ``Decimal('1E+308')``, and never thousands of digits."""
+    if type(value) is type(ZERO):
+        return exact_string(value)
+    return describe(value)
+
+
+def literal(value) -> mpq:
+    """The exact rational of a number written in a spec, family or assignment file (an int, a
+    Decimal from the parser, a float or mpq from Python), within the limits: finite, at most
+    ``MAX_SIGNIFICANT_DIGITS`` significant digits, 0 or between 10^-MAGNITUDE and 10^MAGNITUDE
+    in size. Every check takes time bounded by the length of the literal as written (no
+    10^999999999 is ever built)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Unreadable)) \
+            and type(value) is not type(ZERO):
+        raise LiteralError(f"must be a number, got {describe(value)}")
+    if isinstance(value, Unreadable):
+        if not value.finite:
+            raise LiteralError(f"must be a finite number, got {value}")
+        raise LiteralError(f"must be written with at most {MAX_NUMBER_CHARACTERS} characters, got {value}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise LiteralError(f"must be a finite number, got {shown(value)}")
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise LiteralError(f"must be a finite number, got {shown(value)}")
+        _, digits, exponent = value.as_tuple()
+        if len(digits) > MAX_SIGNIFICANT_DIGITS:  # trailing zeros do not count (1.50 is 1.5)
+            kept = len(digits)
+            while kept > 1 and digits[kept - 1] == 0:
+                kept -= 1
+            if kept > MAX_SIGNIFICANT_DIGITS:
+                raise LiteralError(f"has more than {MAX_SIGNIFICANT_DIGITS} significant digits: {shown(value)}")
+        if not value:
+            return ZERO
+        first = exponent + len(digits) - 1  # power of ten of the first digit
+        if first > MAGNITUDE or first < -MAGNITUDE - 1:
+            raise _size_error(value, first > 0)
+        q = mpq(str(value))  # the exponent is bounded now; 7x faster than mpq(Decimal)
+        if -MAGNITUDE <= first < MAGNITUDE:  # 10^-MAGNITUDE ≤ |q| < 10^MAGNITUDE
+            return q
+    elif isinstance(value, int):
+        if value.bit_length() > 64:
+            raise _size_error(value, True)
+        q = mpq(value)
+    else:
+        q = value
+    if abs(q) > _BOUND or (q and abs(q) < _LEAST):
+        raise _size_error(value, abs(q) > _BOUND)
+    return q
+
+
+def _size_error(value, large: bool) -> LiteralError:
+    if large:
+        error = LiteralError(f"must be between -1e{MAGNITUDE} and 1e{MAGNITUDE}, got {shown(value)}")
+        error.too_large = True
+        return error
+    return LiteralError(f"must be 0 or at least 1e-{MAGNITUDE} away from 0, got {shown(value)}")

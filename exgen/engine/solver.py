@@ -6,6 +6,7 @@ the grader (recomputing cells from a student's answers), the exporters and the g
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from exgen.engine import names
@@ -100,7 +101,9 @@ def solve(spec: Spec) -> Solution:
             with arithmetic.working_context():
                 try:
                     results = run(values, arithmetic)
-                except (DomainError, ZeroDivisionError):
+                    if not all(-_DOUBLE_MAX <= value <= _DOUBLE_MAX for value in results):
+                        raise OverflowError
+                except (DomainError, ZeroDivisionError, OverflowError):
                     _evaluate(graph, values, arithmetic)  # cell by cell, to say which one
                     raise
             values.update(zip(graph.keys, results))
@@ -114,13 +117,21 @@ def solve(spec: Spec) -> Solution:
             precision *= 2
 
 
+#: Every value must be a finite double too: ``values`` (design §2), the grader and the exports
+#: read them as floats. NaN fails both comparisons.
+_DOUBLE_MAX = sys.float_info.max
+
+
 def _evaluate(graph: StepGraph, values: dict, arithmetic) -> None:
     for cell in graph.cells:
         try:
-            values[cell.key] = cell.compute(values, arithmetic)
+            value = values[cell.key] = cell.compute(values, arithmetic)
         except (DomainError, ZeroDivisionError) as e:
             reason = _domain_reason(graph, values, cell)
             raise SolveError(f"cannot compute {graph.item(cell.key)}: {reason or e}") from None
+        if not -_DOUBLE_MAX <= value <= _DOUBLE_MAX:
+            raise SolveError(f"cannot compute {graph.item(cell.key)}: the values grow beyond what a "
+                             "double holds (±1.8e308, or an exponential overflows); use smaller values")
 
 
 def _domain_reason(graph: StepGraph, values: dict, cell) -> str | None:

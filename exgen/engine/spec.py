@@ -7,24 +7,22 @@ Every problem is reported as a :class:`SpecError` naming the field (``layers[2].
 from __future__ import annotations
 
 import difflib
-import json
-import math
-import tomllib
 from dataclasses import dataclass
-from decimal import Decimal
 
 from gmpy2 import mpq
 
-from exgen.engine import names
+from exgen.engine import documents, names
 from exgen.engine.activations import ACTIVATIONS, DEFAULT_NEGATIVE_SLOPE
 from exgen.engine.graph import LEARNING_RATE, Architecture, LayerShape
 from exgen.engine.losses import LOSSES
+from exgen.engine.numbers import LiteralError, literal, shown
+from exgen.engine.limits import (MAX_BATCH, MAX_INPUTS, MAX_LAYERS, MAX_SIGNIFICANT_DIGITS, MAX_SPEC_FILE, MAX_UNITS,
+                          megabytes)
 
 SPEC_KEYS = ("input", "target", "loss", "learning_rate", "layers")
 LAYER_KEYS = ("weights", "bias", "activation", "negative_slope")
-#: A spec literal has at most this many significant digits, so that it survives a round trip
-#: through a JSON/TOML float (DBL_DIG = 15) and variants can be stored as plain numbers.
-MAX_DIGITS = 15
+#: A spec literal has at most this many significant digits (see exgen.engine.limits).
+MAX_DIGITS = MAX_SIGNIFICANT_DIGITS
 
 
 class SpecError(ValueError):
@@ -91,28 +89,21 @@ class Spec:
 
 
 # -- reading ---------------------------------------------------------------------------------
-class _NotFinite(str):
-    """Marks NaN/Infinity in JSON so validation can name the field."""
-
-
 def load_documents(text: str, fmt: str | None = None) -> tuple[list[dict], bool]:
     """Parse TOML or JSON text into spec documents; also say whether it was a JSON array.
 
     ``fmt`` is "json", "toml" or None to sniff (JSON starts with ``{`` or ``[``).
-    Numbers are kept as Decimal so ``0.1`` stays one tenth.
+    Numbers are kept as Decimal so ``0.1`` stays one tenth; nesting and number tokens are
+    limited before parsing (``exgen.engine.documents``).
     """
+    if len(text) > MAX_SPEC_FILE:  # characters ≤ bytes: certainly beyond the limit
+        raise SpecError("", f"larger than {megabytes(MAX_SPEC_FILE)} (exgen.limits)")
     if fmt is None:
         fmt = "json" if text.lstrip().startswith(("{", "[")) else "toml"
-    if fmt == "json":
-        try:
-            data = json.loads(text, parse_float=Decimal, parse_constant=_NotFinite)
-        except json.JSONDecodeError as e:
-            raise SpecError("", f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})")
-    else:
-        try:
-            data = tomllib.loads(text, parse_float=Decimal)
-        except tomllib.TOMLDecodeError as e:
-            raise SpecError("", f"not valid TOML: {e}")
+    try:
+        data = documents.load(text, fmt)
+    except documents.DocumentError as e:
+        raise SpecError("", str(e)) from None
     if isinstance(data, list):
         if not data:
             raise SpecError("", "an empty list of specs")
@@ -138,45 +129,53 @@ def _check_keys(doc: dict, allowed, where: str, required=()):
 
 
 def _number(value, field: str) -> mpq:
-    kind = type(value)
-    if kind is Decimal:  # what JSON and TOML floats are read as
-        if not value.is_finite():
-            raise SpecError(field, f"must be a finite number, got {value}")
-        if len(value.as_tuple().digits) > MAX_DIGITS and len(value.normalize().as_tuple().digits) > MAX_DIGITS:
-            raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
-        return mpq(str(value))  # 7x faster than mpq(Decimal)
-    if kind is int:
-        if abs(value) >= 10**MAX_DIGITS:
-            raise SpecError(field, f"has more than {MAX_DIGITS} significant digits: {value}")
-        return mpq(value)
-    if kind is float:  # a spec built in Python
-        if not math.isfinite(value):
-            raise SpecError(field, f"must be a finite number, got {value}")
-        return _number(Decimal(repr(value)), field)
-    if isinstance(value, _NotFinite):
-        raise SpecError(field, f"must be a finite number, got {value}")
-    raise SpecError(field, f"must be a number, got {_describe(value)}")
+    try:
+        return literal(value)
+    except LiteralError as e:
+        raise SpecError(field, str(e)) from None
 
 
-def _describe(value) -> str:
+_describe = documents.describe
+
+
+def _word(value) -> str:
+    """A name as written (an unknown loss or activation), shortened for a message."""
     if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return repr(value)
+        return value if len(value) <= 40 else value[:40] + "…"
+    return _describe(value)
 
 
-def _vector(value, field: str, allow_scalar=False) -> tuple[mpq, ...]:
+def read_learning_rate(value, field: str) -> mpq:
+    """A learning rate: a positive literal (specs and family grids share this rule)."""
+    rate = _number(value, field)
+    if rate <= 0:
+        raise SpecError(field, f"must be positive, got {shown(value)}")
+    return rate
+
+
+def read_slope(value, field: str) -> mpq:
+    """A leaky ReLU's negative slope: a literal, not negative (specs and families)."""
+    slope = _number(value, field)
+    if slope < 0:
+        raise SpecError(field, f"must not be negative, got {shown(value)}")
+    return slope
+
+
+def _limited(value: list, field: str, limit: int, what: str) -> list:
+    """A list of at most ``limit`` entries, checked before any entry is read."""
+    if len(value) > limit:
+        raise SpecError(field, f"has {len(value)} {what}; at most {limit} (exgen.limits)")
+    return value
+
+
+def _vector(value, field: str, limit: int, what: str, allow_scalar=False) -> tuple[mpq, ...]:
     if allow_scalar and not isinstance(value, (list, dict, str, bool)) and value is not None:
         return (_number(value, field),)
     if not isinstance(value, list):
         raise SpecError(field, f"must be a list of numbers, got {_describe(value)}")
     if not value:
         raise SpecError(field, "must not be empty")
+    _limited(value, field, limit, what)
     return tuple(_number(v, f"{field}[{i}]") for i, v in enumerate(value, 1))
 
 
@@ -184,15 +183,16 @@ def _is_batch(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(r, list) for r in value)
 
 
-def _rows(value, field: str) -> tuple[tuple[mpq, ...], ...]:
+def _rows(value, field: str, limit: int, what: str, row_limit: int, row_what: str) -> tuple[tuple[mpq, ...], ...]:
     """A matrix (list of equally long rows)."""
     if not isinstance(value, list) or not value:
         raise SpecError(field, f"must be a non-empty list of rows, got {_describe(value)}")
+    _limited(value, field, limit, what)
     rows = []
     for r, row in enumerate(value, 1):
         if not isinstance(row, list):
             raise SpecError(f"{field}[{r}]", f"must be a row (a list of numbers), got {_describe(row)}")
-        rows.append(_vector(row, f"{field}[{r}]"))
+        rows.append(_vector(row, f"{field}[{r}]", row_limit, row_what))
     widths = {len(row) for row in rows}
     if len(widths) > 1:
         raise SpecError(field, f"rows have different lengths: {', '.join(str(len(r)) for r in rows)}")
@@ -208,12 +208,13 @@ def parse_spec(doc) -> Spec:
     # inputs: one sample (a list of numbers) or a batch (a list of lists)
     raw_input = doc["input"]
     batched = _is_batch(raw_input)
-    inputs = _rows(raw_input, "input") if batched else (_vector(raw_input, "input"),)
+    inputs = (_rows(raw_input, "input", MAX_BATCH, "samples", MAX_INPUTS, "inputs") if batched
+              else (_vector(raw_input, "input", MAX_INPUTS, "inputs"),))
     raw_target = doc["target"]
     if batched:
         if not _is_batch(raw_target):
             raise SpecError("target", "input is a batch (a list of lists), so target must be one too")
-        targets = _rows(raw_target, "target")
+        targets = _rows(raw_target, "target", MAX_BATCH, "samples", MAX_UNITS, "entries")
         if len(targets) != len(inputs):
             raise SpecError(
                 "target", f"has {len(targets)} rows but input has {len(inputs)} samples"
@@ -221,23 +222,22 @@ def parse_spec(doc) -> Spec:
     else:
         if _is_batch(raw_target):
             raise SpecError("target", "is a batch (a list of lists) but input is a single sample")
-        targets = (_vector(raw_target, "target", allow_scalar=True),)
+        targets = (_vector(raw_target, "target", MAX_UNITS, "entries", allow_scalar=True),)
 
     loss = doc["loss"]
     if not isinstance(loss, str) or loss not in LOSSES:
-        shown = loss if isinstance(loss, str) else _describe(loss)
+        written = _word(loss)
         raise SpecError(
             "loss",
-            f"unknown loss '{shown}'{_did_you_mean(str(loss), LOSSES)}; known: {', '.join(LOSSES)}",
+            f"unknown loss '{written}'{_did_you_mean(str(loss), LOSSES)}; known: {', '.join(LOSSES)}",
         )
 
-    learning_rate = _number(doc["learning_rate"], "learning_rate")
-    if learning_rate <= 0:
-        raise SpecError("learning_rate", f"must be positive, got {doc['learning_rate']}")
+    learning_rate = read_learning_rate(doc["learning_rate"], "learning_rate")
 
     raw_layers = doc["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
         raise SpecError("layers", "must be a non-empty list of layers ([[layers]] in TOML)")
+    _limited(raw_layers, "layers", MAX_LAYERS, "layers")
     shapes, weights, biases = [], [], []
     n_in = len(inputs[0])
     for l, layer in enumerate(raw_layers, 1):
@@ -245,7 +245,8 @@ def parse_spec(doc) -> Spec:
         if not isinstance(layer, dict):
             raise SpecError(where, f"must be a table/object, got {_describe(layer)}")
         _check_keys(layer, LAYER_KEYS, where + ".", required=("weights", "bias", "activation"))
-        W = _rows(layer["weights"], f"{where}.weights")
+        W = _rows(layer["weights"], f"{where}.weights", MAX_UNITS, "rows (units)",
+                  max(MAX_INPUTS, MAX_UNITS), "columns")
         feeding = "the input" if l == 1 else f"layer {l - 1}"
         if len(W[0]) != n_in:
             raise SpecError(
@@ -253,15 +254,15 @@ def parse_spec(doc) -> Spec:
                 f"has {len(W[0])} columns but {feeding} has {n_in} "
                 f"{'values' if l == 1 else 'units'} (row j holds the weights into unit j)",
             )
-        b = _vector(layer["bias"], f"{where}.bias", allow_scalar=True)
+        b = _vector(layer["bias"], f"{where}.bias", MAX_UNITS, "entries", allow_scalar=True)
         if len(b) != len(W):
             raise SpecError(f"{where}.bias", f"has {len(b)} entries but the layer has {len(W)} units")
         activation = layer["activation"]
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            shown = activation if isinstance(activation, str) else _describe(activation)
+            written = _word(activation)
             raise SpecError(
                 f"{where}.activation",
-                f"unknown activation '{shown}'{_did_you_mean(str(activation), ACTIVATIONS)}; "
+                f"unknown activation '{written}'{_did_you_mean(str(activation), ACTIVATIONS)}; "
                 f"known: {', '.join(ACTIVATIONS)}",
             )
         act = ACTIVATIONS[activation]
@@ -271,9 +272,7 @@ def parse_spec(doc) -> Spec:
         if act.takes_slope:
             slope = DEFAULT_NEGATIVE_SLOPE
             if "negative_slope" in layer:
-                slope = _number(layer["negative_slope"], f"{where}.negative_slope")
-                if slope < 0:
-                    raise SpecError(f"{where}.negative_slope", "must not be negative")
+                slope = read_slope(layer["negative_slope"], f"{where}.negative_slope")
         elif "negative_slope" in layer:
             takers = " or ".join(a.name for a in ACTIVATIONS.values() if a.takes_slope)
             raise SpecError(f"{where}.negative_slope", f"only applies to a {takers} layer")

@@ -14,6 +14,7 @@ import csv
 import difflib
 import hashlib
 import io
+from exgen.limits import MAX_CELL_LENGTH, MAX_SHEET_FILE, MAX_SHEET_ROWS, megabytes
 from exgen.textfile import NotUTF8, decode_utf8
 from dataclasses import dataclass, field
 
@@ -150,7 +151,14 @@ def _records(text: str, delimiter: str):
 
 def read_sheet(data: bytes, source: str, items: list[str]) -> AnswerSheet:
     """Read a filled answer sheet of an assignment whose asked items are ``items``."""
+    if len(data) > MAX_SHEET_FILE:
+        raise SheetError(f"{source}: the answer sheet is larger than {megabytes(MAX_SHEET_FILE)} (exgen.limits)")
     text = decode(data, source)
+    nul = text.find("\x00")
+    if nul >= 0:  # no CSV holds one (a spreadsheet file renamed?), and no database text can
+        line = text.count("\n", 0, nul) + 1
+        raise SheetError(f"{source}: line {line}, column {nul - (text.rfind(chr(10), 0, nul) + 1) + 1}: "
+                         "a NUL byte; this is not a CSV text file (save the sheet as CSV UTF-8)")
     sha256 = hashlib.sha256(data).hexdigest()
     first = text.lstrip("\r\n").split("\n", 1)[0]
     if not first.strip():
@@ -193,12 +201,19 @@ def read_sheet(data: bytes, source: str, items: list[str]) -> AnswerSheet:
     sheet = AnswerSheet(source, sha256, columns, ignored, delimiter=delimiter)
     width = len(names)
     for line, raw, cells, problem in records:
+        if len(sheet.rows) == MAX_SHEET_ROWS:
+            raise SheetError(f"{source}: line {line}: more than {MAX_SHEET_ROWS} rows (exgen.limits)")
         row = SheetRow(line, raw)
         sheet.rows.append(row)
         if cells is None:
             row.problem = problem
             continue
         row.student_ref = cells[id_column].strip() if id_column < len(cells) else ""
+        long = next((n for n, c in enumerate(cells, 1) if len(c) > MAX_CELL_LENGTH), None)
+        if long is not None:
+            row.problem = (f"column {long}: a cell of {len(cells[long - 1])} characters; at most "
+                           f"{MAX_CELL_LENGTH} (exgen.limits)")
+            continue
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             row.problem = f"{len(cells)} cells but the header has {width} columns"
             continue

@@ -22,19 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from exgen import limits
+from exgen.limits import MAX_SHEET_FILE, MAX_ZIP_BYTES, MAX_ZIP_DEPTH, MAX_ZIP_MEMBERS
 from exgen.paper.filled import MAX_PDF_BYTES, megabytes, too_large
 
-#: Members of one zip (directories not counted): a class of 1000 with a few files each.
-MAX_MEMBERS = 10_000
-#: Bytes all members of one zip come to once decompressed.
-MAX_TOTAL_BYTES = 2 * 1024 ** 3
+#: Members of one zip, what they come to unpacked (exgen.limits).
+MAX_MEMBERS, MAX_TOTAL_BYTES = MAX_ZIP_MEMBERS, MAX_ZIP_BYTES
 #: Decompressed size over compressed size, per member and for the whole archive. PDFs hardly
 #: compress (fonts and page streams are compressed already): 1.1-3 : 1 is usual.
 MAX_RATIO = 100
 #: Members under this size are never called a bomb for their ratio (a blank text file is).
 RATIO_FLOOR = 1024 * 1024
-#: Archive levels: an LMS zip, and zips inside it (a student who zipped their PDF).
-MAX_DEPTH = 2
+#: Archive levels: an LMS zip, and zips inside it (exgen.limits).
+MAX_DEPTH = MAX_ZIP_DEPTH
 #: Files found in folders and zips that are the operating system's, not submissions.
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -133,6 +133,12 @@ def collect(plan: Plan) -> Iterator[Incoming]:
             size = os.path.getsize(path)
             if kind == PDF and size > MAX_PDF_BYTES:
                 yield Incoming(path, kind, sha256=_file_sha256(path), problem=too_large(size), direct=direct)
+                continue
+            if kind == CSV and size > MAX_SHEET_FILE:  # checked before the file is read
+                problem = f"the answer sheet is larger than {limits.megabytes(MAX_SHEET_FILE)} (exgen.limits)"
+                if direct:  # like any answer sheet named on the command line that cannot be read
+                    raise CollectError(f"{path}: {problem}")
+                yield Incoming(path, kind, sha256=_file_sha256(path), problem=problem)
                 continue
             data = Path(path).read_bytes()
         except OSError as e:

@@ -17,14 +17,13 @@ import warnings
 from dataclasses import dataclass
 
 from exgen.grading.sheet import SheetRow
+from exgen.limits import MAX_CELL_LENGTH, MAX_PDF_BYTES
 from exgen.paper.form import TICKET_FIELD, item_of_field
 from exgen.paper.tickets import TicketKey, parse_ticket, variant_codes
 
-#: A PDF larger than this is not read (a filled worksheet is ~60 KB; a scan inside one is not
-#: an answer exgen could read anyway).
-MAX_PDF_BYTES = 20 * 1024 * 1024
-#: Characters of one field's value kept (an answer is a number; the rest is noise).
-MAX_FIELD_TEXT = 1000
+#: A PDF larger than this is not read (exgen.limits); characters of one field's value kept, as
+#: of any answer-sheet cell (an answer is a number; the rest is noise).
+MAX_FIELD_TEXT = MAX_CELL_LENGTH
 #: How far into the file the PDF header may start (the format allows leading junk).
 HEADER_WINDOW = 1024
 #: Where the worksheet prints its ticket, for a reader that dropped the hidden field.

@@ -16,11 +16,16 @@ from sqlalchemy.orm import Session
 
 from exgen.variants.assignment import AssignmentDef, ExerciseDef
 from exgen.storage.models import Assignment, Exercise, Student, Variant
-from exgen.variants.generator import Screening, generate
+from exgen.variants.generator import GenerationError, Screening, generate
 from exgen.engine.graph import build_graph, map_nested
 from exgen.variants.roster import RosterEntry
 from exgen.engine.solver import Solution, solve
-from exgen.engine.spec import Spec, parse_spec
+from exgen.engine.spec import Spec, SpecError, parse_spec
+
+
+#: Variant rows inserted per statement while an assignment is created: memory stays bounded
+#: by the chunk, not the class.
+INSERT_CHUNK = 1000
 
 
 class RecordError(ValueError):
@@ -118,9 +123,16 @@ def assign(
         missing = [s for s in on_roster if s.id not in have]
         if not missing:
             continue
-        rows = _make_variants(definition, exercise_def, exercise, missing, summary.screening, progress)
-        session.execute(insert(Variant), rows)
-        summary.new_variants += len(rows)
+        rows: list[dict] = []
+        for row in _make_variants(definition, exercise_def, exercise, missing, summary.screening, progress):
+            rows.append(row)
+            if len(rows) == INSERT_CHUNK:
+                session.execute(insert(Variant), rows)
+                summary.new_variants += len(rows)
+                rows = []
+        if rows:
+            session.execute(insert(Variant), rows)
+            summary.new_variants += len(rows)
     session.flush()
     summary.seconds = time.perf_counter() - start
     return summary
@@ -186,31 +198,46 @@ def _sync_students(session: Session, assignment: Assignment, roster: list[Roster
 
 
 def _make_variants(definition: AssignmentDef, exercise_def: ExerciseDef, exercise: Exercise,
-                   students: list[Student], screening: Screening, progress) -> list[dict]:
+                   students: list[Student], screening: Screening, progress):
+    """The variant rows of ``students``, one at a time (they are inserted in chunks)."""
     ids = [s.student_id for s in students]
     if exercise_def.spec is not None:
         specs = {sid: exercise_def.spec for sid in ids}
     else:
         specs = generate(exercise_def.family, definition.seed, exercise_def.key, ids,
                          set(exercise_def.ask), screening)
-    rows = []
-    for student in students:
-        spec = specs[student.student_id]
+    for n, student in enumerate(students, 1):
+        spec = specs.pop(student.student_id)
         solution = solve(spec)
-        doc = spec.to_dict()
-        rows.append({
+        doc = _stored_spec(spec, exercise_def.key)
+        yield {
             "exercise_id": exercise.id,
             "student_pk": student.id,
             "code": variant_code(definition.name, exercise_def.key, doc),
             "spec": doc,
             "asked": asked_items(solution, exercise_def.ask),
             "exact": {item: solution.exact_text(key) for item, key in solution.items()},
-        })
-        if progress and len(rows) % 50 == 0:
+        }
+        if progress and n % 50 == 0:
             progress(50)
     if progress:
-        progress(len(rows) % 50)
-    return rows
+        progress(len(students) % 50)
+
+
+def _stored_spec(spec: Spec, exercise: str) -> dict:
+    """The spec as stored, after checking that it reads back as the same spec: every later
+    command (variants, render, grade, export) parses the stored document, so a variant that
+    would not read back is refused here, before anything is stored."""
+    doc = spec.to_dict()
+    try:
+        same = parse_spec(doc) == spec
+    except SpecError as e:
+        raise GenerationError(f"exercise {exercise}: a variant does not read back as a spec "
+                              f"({e}); nothing was stored") from None
+    if not same:
+        raise GenerationError(f"exercise {exercise}: a variant's stored spec reads back as different "
+                              "values; nothing was stored")
+    return doc
 
 
 # -- reading back ------------------------------------------------------------------------------

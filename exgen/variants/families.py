@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, fields, replace
-from decimal import Decimal
 
 from gmpy2 import mpq
 
 from exgen.engine.activations import ACTIVATIONS, DEFAULT_NEGATIVE_SLOPE
+from exgen.engine.documents import describe
 from exgen.engine.losses import LOSSES
+from exgen.engine.numbers import LiteralError, literal, shown
+from exgen.engine.spec import SpecError, read_learning_rate, read_slope
+from exgen.limits import MAX_BATCH, MAX_GRID_VALUES, MAX_INPUTS, MAX_LAYERS, MAX_UNITS
 
 MAX_DECIMALS = 2
-MAX_GRID = 10_000
 
 
 class FamilyError(ValueError):
@@ -118,29 +120,49 @@ PRESETS: dict[str, Family] = {
 FAMILY_KEYS = tuple(f.name for f in fields(Family))
 
 
-def did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+def did_you_mean(word, choices) -> str:
+    if not isinstance(word, str) or len(word) > 100:
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 # -- reading a family table --------------------------------------------------------------------
+def _spec_rule(rule, value, field: str) -> mpq:
+    """A rule the spec applies to the same quantity (one rule, so a family can never draw a
+    variant that a later command would refuse)."""
+    try:
+        return rule(value, field)
+    except SpecError as e:
+        raise FamilyError(e.field, e.message) from None
+
+
 def _decimal(value, field: str) -> mpq:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise FamilyError(field, f"must be a number, got {value!r}")
-    d = Decimal(str(value))
-    if not d.is_finite():
-        raise FamilyError(field, f"must be a finite number, got {value}")
-    if -d.normalize().as_tuple().exponent > MAX_DECIMALS:
-        raise FamilyError(field, f"{value} has more than {MAX_DECIMALS} decimals (not hand-computable)")
-    return mpq(str(d))
+    """A grid value: a literal within the limits, with at most two decimals."""
+    try:
+        q = literal(value)
+    except LiteralError as e:
+        raise FamilyError(field, str(e)) from None
+    if (q * 10**MAX_DECIMALS).denominator != 1:
+        raise FamilyError(field, f"{shown(value)} has more than {MAX_DECIMALS} decimals (not hand-computable)")
+    return q
 
 
-def _grid(value, field: str) -> Grid:
+def _grid(value, field: str, rule=None) -> Grid:
+    """A grid: a list of values or {min, max, step, exclude}; ``rule`` (a spec rule) is applied
+    to every value it holds."""
     if isinstance(value, list):
         if not value:
             raise FamilyError(field, "must not be empty")
-        values = sorted({_decimal(v, f"{field}[{i}]") for i, v in enumerate(value, 1)})
-        return Grid(tuple(values))
+        if len(value) > MAX_GRID_VALUES:
+            raise FamilyError(field, f"has {len(value)} values; at most {MAX_GRID_VALUES} (exgen.limits)")
+        values = []
+        for i, v in enumerate(value, 1):
+            q = _decimal(v, f"{field}[{i}]")
+            if rule is not None:
+                _spec_rule(rule, v, f"{field}[{i}]")
+            values.append(q)
+        return Grid(tuple(sorted(set(values))))
     if isinstance(value, dict):
         unknown = [k for k in value if k not in ("min", "max", "step", "exclude")]
         if unknown:
@@ -154,27 +176,55 @@ def _grid(value, field: str) -> Grid:
                 raise FamilyError(f"{field}.{key}", "missing (a grid is {min = ..., max = ..., step = ...})")
         lo, hi, step = (_decimal(value[k], f"{field}.{k}") for k in ("min", "max", "step"))
         if step <= 0:
-            raise FamilyError(f"{field}.step", "must be positive")
+            raise FamilyError(f"{field}.step", f"must be positive, got {shown(value['step'])}")
         if hi < lo:
-            raise FamilyError(field, f"max ({value['max']}) is below min ({value['min']})")
-        if (hi - lo) / step > MAX_GRID:
-            raise FamilyError(field, f"more than {MAX_GRID} values; use a larger step")
+            raise FamilyError(field, f"max ({shown(value['max'])}) is below min ({shown(value['min'])})")
+        if (hi - lo) / step > MAX_GRID_VALUES:
+            raise FamilyError(field, f"more than {MAX_GRID_VALUES} values; use a larger step (exgen.limits)")
         exclude = value.get("exclude", [])
         if not isinstance(exclude, list):
             raise FamilyError(f"{field}.exclude", "must be a list of numbers")
-        excluded = {_decimal(v, f"{field}.exclude") for v in exclude}
+        if len(exclude) > MAX_GRID_VALUES:
+            raise FamilyError(f"{field}.exclude", f"has {len(exclude)} values; at most {MAX_GRID_VALUES}")
+        excluded = {_decimal(v, f"{field}.exclude[{i}]") for i, v in enumerate(exclude, 1)}
         n = int((hi - lo) / step)
         values = tuple(v for v in (lo + k * step for k in range(n + 1)) if v not in excluded)
         if not values:
             raise FamilyError(field, "every value is excluded")
+        if rule is not None:
+            for v in values:
+                try:
+                    rule(v, field)
+                except SpecError as e:
+                    rule_text = e.message.rsplit(", got ", 1)[0]
+                    raise FamilyError(field, f"holds {shown(v)}; every value {rule_text}") from None
         return Grid(values)
     raise FamilyError(field, "must be a list of values or a grid {min = ..., max = ..., step = ...}")
 
 
-def _positive_int(value, field: str, allow_zero=False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-        raise FamilyError(field, f"must be a {'non-negative' if allow_zero else 'positive'} whole number, got {value!r}")
+def _whole(value, field: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (a count: inputs, units, samples)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FamilyError(field, f"must be a whole number from {low} to {high}, got {shown(value)}")
     return value
+
+
+def _names(value, field: str, known: dict, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise FamilyError(field, f"must be a list of {what}s, one per layer")
+    if len(value) > MAX_LAYERS:
+        raise FamilyError(field, f"has {len(value)} entries; at most {MAX_LAYERS} layers (exgen.limits)")
+    for i, name in enumerate(value, 1):
+        if not isinstance(name, str) or name not in known:
+            raise FamilyError(f"{field}[{i}]", f"unknown {what} {_word(name)}"
+                              f"{did_you_mean(name, known)}; known: {', '.join(known)}")
+    return tuple(value)
+
+
+def _word(value) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "…")
+    return describe(value)
 
 
 def tune(base: Family | None, table: dict, where: str) -> Family:
@@ -187,33 +237,32 @@ def tune(base: Family | None, table: dict, where: str) -> Family:
     changes: dict = {}
     for key, value in table.items():
         field = f"{where}.{key}"
-        if key in ("input", "weights", "bias", "target", "learning_rate"):
+        if key == "learning_rate":
+            changes[key] = _grid(value, field, read_learning_rate)
+        elif key in ("input", "weights", "bias", "target"):
             changes[key] = _grid(value, field)
         elif key == "inputs":
-            changes[key] = _positive_int(value, field)
+            changes[key] = _whole(value, field, 1, MAX_INPUTS)
         elif key == "layers":
             if not isinstance(value, list) or not value:
                 raise FamilyError(field, "must be a list of unit counts, e.g. [2, 1]")
-            changes[key] = tuple(_positive_int(v, f"{field}[{i}]") for i, v in enumerate(value, 1))
+            if len(value) > MAX_LAYERS:
+                raise FamilyError(field, f"has {len(value)} layers; at most {MAX_LAYERS} (exgen.limits)")
+            changes[key] = tuple(_whole(v, f"{field}[{i}]", 1, MAX_UNITS) for i, v in enumerate(value, 1))
         elif key == "activations":
-            if not isinstance(value, list) or not value:
-                raise FamilyError(field, "must be a list of activations, one per layer")
-            for i, name in enumerate(value, 1):
-                if name not in ACTIVATIONS:
-                    raise FamilyError(f"{field}[{i}]", f"unknown activation '{name}'"
-                                      f"{did_you_mean(name, ACTIVATIONS)}; known: {', '.join(ACTIVATIONS)}")
-            changes[key] = tuple(value)
+            changes[key] = _names(value, field, ACTIVATIONS, "activation")
         elif key == "loss":
-            if value not in LOSSES:
-                raise FamilyError(field, f"unknown loss '{value}'{did_you_mean(value, LOSSES)}; "
+            if not isinstance(value, str) or value not in LOSSES:
+                raise FamilyError(field, f"unknown loss {_word(value)}{did_you_mean(value, LOSSES)}; "
                                   f"known: {', '.join(LOSSES)}")
             changes[key] = value
         elif key == "negative_slope":
-            changes[key] = _decimal(value, field)
+            _decimal(value, field)
+            changes[key] = _spec_rule(read_slope, value, field)
         elif key == "batch_size":
-            changes[key] = _positive_int(value, field) if value else None
+            changes[key] = _whole(value, field, 1, MAX_BATCH) if value is not False and value != 0 else None
         elif key == "dead_units":
-            changes[key] = _positive_int(value, field, allow_zero=True)
+            changes[key] = _whole(value, field, 0, MAX_UNITS * MAX_LAYERS)
     if base is None:
         missing = [k for k in ("inputs", "layers", "activations", "loss", "input", "weights", "bias",
                                "target", "learning_rate") if k not in changes]

@@ -1,6 +1,6 @@
-"""Well-posed random variants: sample candidates from a family's grids, screen them all at once
-in float64 (numpy, through the same step graph the engine uses), keep the first candidate of
-each student's own random stream that passes every constraint, then solve it exactly.
+"""Well-posed random variants: sample candidates from a family's grids, screen them thousands at
+once in float64 (numpy, through the same step graph the engine uses), keep the first candidate
+of each student's own random stream that passes every constraint, then solve it exactly.
 
 A variant depends only on (assignment seed, student id, exercise id): each student has a
 private random stream, and the choice is the first passing candidate *in that stream*, so the
@@ -30,6 +30,11 @@ CANDIDATES_PER_ROUND = 48
 MAX_ROUNDS = 25
 #: A family whose first this-many candidates (over all students) all fail is impossible.
 IMPOSSIBLE_AFTER = 4096
+#: Students whose candidates are screened at once. Screening holds every cell of the step graph
+#: as a float64 column, exactly and rounded by hand four ways (~1.7 KB per candidate for
+#: hw3's 2-2-1 network): 256 students × 48 candidates take ~20 MB; all of 10,000 took 850 MB.
+#: Larger chunks gain almost nothing: numpy's per-call cost is already small at this size.
+SCREEN_CHUNK = 256
 
 
 class GenerationError(ValueError):
@@ -147,11 +152,19 @@ class Screening:
 
 
 def generate(family: Family, seed: int, exercise_id: str, student_ids: list[str],
-             asked: set[str], report: Screening | None = None) -> dict[str, Spec]:
-    """One well-posed exact spec per student."""
+             asked: set[str], report: Screening | None = None,
+             chunk: int | None = None) -> dict[str, Spec]:
+    """One well-posed exact spec per student.
+
+    Each round draws the next candidates of every student still without a variant and screens
+    them ``chunk`` students at a time (default ``SCREEN_CHUNK``): memory follows the chunk, not
+    the class. A student's candidates come from their own stream in the same order whatever
+    the chunk, and the rounds are the same, so the variants (and the counts reported) do not
+    depend on it."""
     import time
 
     start = time.perf_counter()
+    chunk = chunk or SCREEN_CHUNK
     arch = architecture(family)
     graph = build_graph(arch)
     streams = {sid: student_rng(seed, sid, exercise_id) for sid in student_ids}
@@ -162,18 +175,21 @@ def generate(family: Family, seed: int, exercise_id: str, student_ids: list[str]
         pending = [sid for sid in student_ids if sid not in chosen]
         if not pending:
             break
-        batch = Candidates.concatenate([draw(family, streams[sid], CANDIDATES_PER_ROUND) for sid in pending])
-        verdicts = screen(Screened(family, arch, graph, batch, float_values(family, batch), asked))
-        good = np.logical_and.reduce(list(verdicts.values()))
-        for name, column in verdicts.items():
-            failures[name] += int((~column).sum())
-        screened += len(good)
-        passed += int(good.sum())
-        per_student = good.reshape(len(pending), CANDIDATES_PER_ROUND)
-        first = np.argmax(per_student, axis=1)
-        for row, sid in enumerate(pending):
-            if per_student[row, first[row]]:
-                chosen[sid] = exact_spec(family, arch, batch.row(row * CANDIDATES_PER_ROUND + first[row]))
+        for first_student in range(0, len(pending), chunk):
+            part = pending[first_student:first_student + chunk]
+            batch = Candidates.concatenate([draw(family, streams[sid], CANDIDATES_PER_ROUND) for sid in part])
+            verdicts = screen(Screened(family, arch, graph, batch, float_values(family, batch), asked))
+            good = np.logical_and.reduce(list(verdicts.values()))
+            for name, column in verdicts.items():
+                failures[name] += int((~column).sum())
+            screened += len(good)
+            passed += int(good.sum())
+            per_student = good.reshape(len(part), CANDIDATES_PER_ROUND)
+            first = np.argmax(per_student, axis=1)
+            for row, sid in enumerate(part):
+                if per_student[row, first[row]]:
+                    chosen[sid] = exact_spec(family, arch, batch.row(row * CANDIDATES_PER_ROUND + first[row]))
+            del batch, verdicts, good  # before the next chunk is drawn: one chunk in memory at a time
         if passed == 0 and screened >= IMPOSSIBLE_AFTER:
             break
     if report is not None:
