@@ -3,32 +3,55 @@
 Solves N random 2-2-1 specs (ReLU, sigmoid, half squared error)
   1. end to end with one `exgen solve specs.json --json` call (process start, parsing,
      exact solve, values + 40-digit exact strings + worked steps, JSON output),
-  2. in-process: parse + exact solve (every quantity exactly), then + `values`/`exact`,
+  2. in-process, the same work in its parts: reading the specs, the exact solve, the JSON text,
   3. with a PyTorch float64 autograd loop, one network at a time (if torch is installed:
      `pip install torch==2.13.0`), the issue's yardstick,
   4. with the fastest float64 numpy code: all N networks at once, vectorised.
-Prints µs per spec and the ratio to the PyTorch loop.
+Prints µs per spec and the ratio to the PyTorch loop, in wall-clock time and in CPU time (the
+process's own user + system time: less disturbed when other work shares the machine, so it is
+printed too). The end-to-end run uses one worker process per CPU (`exgen solve --jobs`); it is
+timed in one process too. With `--rounds R` the end-to-end comparison is repeated R times (each
+round times both sides again) and the spread of the ratios is printed with the machine's load.
 
-    python bench/solve.py [N]
+    python bench/solve.py [N] [--rounds R]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import best_of, two_layer_specs  # noqa: E402
+from bench.common import two_layer_specs  # noqa: E402
 
+from exgen.batch import default_jobs  # noqa: E402
 from exgen.engine.solver import solve  # noqa: E402
-from exgen.engine.spec import parse_spec  # noqa: E402
-from exgen.notation.worked import solution_json  # noqa: E402
+from exgen.engine.spec import load_documents, parse_spec  # noqa: E402
+from exgen.notation.worked import solution_json_text  # noqa: E402
+
+
+def timed(repeats: int, fn) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of several runs; CPU counts finished children too."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeats):
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu, wall = time.process_time(), time.perf_counter()
+        fn()
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu + (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+        best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+    return best_wall, best_cpu
 
 
 def torch_loop(specs):
@@ -83,43 +106,93 @@ def numpy_vectorised(specs):
     return run
 
 
+def load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the end-to-end comparison")
+    parser.add_argument("--compare", metavar="DIR", help="also time `exgen solve` of another "
+                        "checkout (e.g. `git archive` of an older commit), side by side")
+    args = parser.parse_args()
+    n = args.n
     specs = two_layer_specs(n)
-    rows = []
+    try:
+        baseline_run = torch_loop(specs)
+        baseline_run()  # warm up
+        label = "PyTorch loop"
+    except ImportError:
+        baseline_run = None
+        label = "150 µs (the issue's PyTorch figure; torch not installed)"
+    print(f"{n} random 2-2-1 specs; ratio = time / {label}; load average {load()}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "specs.json"
-        path.write_text(json.dumps(specs))
+        text = json.dumps(specs)
+        path.write_text(text)
         exgen = [sys.executable, "-m", "exgen", "solve", str(path), "--json"]
 
-        def cli():
-            subprocess.run(exgen, check=True, stdout=subprocess.DEVNULL, env=os.environ)
+        def cli(*extra, tree=None):
+            env = dict(os.environ, PYTHONPATH=tree) if tree else os.environ
+            return lambda: subprocess.run(exgen + list(extra), check=True, stdout=subprocess.DEVNULL,
+                                          env=env, cwd=tree)
 
-        rows.append(("exgen solve --json (end to end, with steps)", best_of(3, cli)))
+        def baseline():
+            return timed(3, baseline_run) if baseline_run else (150e-6 * n, 150e-6 * n)
 
-    documents = json.loads(json.dumps(specs), parse_float=__import__("decimal").Decimal)
-    rows.append(("parse + exact solve (in-process)",
-                 best_of(3, lambda: [solve(parse_spec(d)) for d in documents])))
-    solutions = [solve(parse_spec(d)) for d in documents]
-    rows.append(("  values + exact strings (in-process)",
-                 best_of(3, lambda: [s.to_json() for s in solutions])))
-    rows.append(("  worked steps (in-process)",
-                 best_of(3, lambda: [solution_json(s) for s in solutions]) - rows[-1][1]))
+        ratios = []
+        for r in range(args.rounds):
+            end_to_end, reference = timed(3, cli()), baseline()
+            one_process = timed(3, cli("--jobs", "1"))
+            other = timed(3, cli(tree=str(Path(args.compare).resolve()))) if args.compare else (0.0, 0.0)
+            ratios.append((end_to_end[0] / reference[0], end_to_end[1] / reference[1],
+                           one_process[0] / reference[0], one_process[1] / reference[1],
+                           other[0] / reference[0], other[1] / reference[1]))
+            if args.rounds > 1:
+                print(f"  round {r + 1}: end to end / {label}: wall {ratios[-1][0]:.3f}, "
+                      f"CPU {ratios[-1][1]:.3f}; one process: wall {ratios[-1][2]:.3f}, "
+                      f"CPU {ratios[-1][3]:.3f}"
+                      + (f"; {args.compare}: wall {ratios[-1][4]:.3f}, CPU {ratios[-1][5]:.3f}"
+                         if args.compare else "") + f" (load {load()})", flush=True)
 
-    try:
-        baseline = best_of(3, torch_loop(specs))
-        rows.append(("PyTorch float64 autograd loop", baseline))
-        label = "PyTorch loop"
-    except ImportError:
-        baseline = 150e-6 * n  # the issue's figure for this machine
-        label = "150 µs (issue's PyTorch figure; torch not installed)"
-    rows.append(("numpy float64, vectorised over all specs", best_of(5, numpy_vectorised(specs))))
+    rows = [(f"exgen solve --json (end to end, {default_jobs()} workers)", end_to_end),
+            ("exgen solve --json --jobs 1 (one process)", one_process)]
+    if args.compare:
+        rows.append((f"exgen solve --json of {Path(args.compare).name}", other))
+    documents = load_documents(text, "json")[0]
+    rows.append(("  read + validate the specs (in-process)",
+                 timed(3, lambda: [parse_spec(d) for d in load_documents(text, "json")[0]])))
+    parsed = [parse_spec(d) for d in documents]
+    rows.append(("  exact solve (in-process)", timed(3, lambda: [solve(p) for p in parsed])))
+    solutions = [solve(p) for p in parsed]
 
-    print(f"{n} random 2-2-1 specs; ratio = time / {label}")
-    print(f"{'':48s} {'µs/spec':>9s} {'ratio':>7s}")
-    for name, seconds in rows:
-        print(f"{name:48s} {1e6 * seconds / n:9.2f} {seconds / baseline:7.3f}")
+    def json_text():
+        for s in solutions:
+            s._exact.clear()  # each run writes every exact string again
+            s._exact_lists.clear()
+        [solution_json_text(s) for s in solutions]
+
+    rows.append(("  values + exact + steps as JSON text (in-process)", timed(3, json_text)))
+    rows.append(("PyTorch float64 autograd loop" if baseline_run else label, reference))
+    rows.append(("numpy float64, vectorised over all specs", timed(5, numpy_vectorised(specs))))
+
+    print(f"{'':52s} {'µs/spec':>9s} {'ratio':>7s} {'CPU µs':>9s} {'ratio':>7s}")
+    for name, (wall, cpu) in rows:
+        print(f"{name:52s} {1e6 * wall / n:9.2f} {wall / reference[0]:7.3f} "
+              f"{1e6 * cpu / n:9.2f} {cpu / reference[1]:7.3f}")
+    if args.rounds > 1:
+        columns = [(0, "wall"), (1, "CPU"), (2, "one-process wall"), (3, "one-process CPU")]
+        if args.compare:
+            columns += [(4, f"{Path(args.compare).name} wall"), (5, f"{Path(args.compare).name} CPU")]
+        for column, name in columns:
+            values = [r[column] for r in ratios]
+            print(f"end to end over {args.rounds} rounds, {name} ratio: min {min(values):.3f} "
+                  f"median {statistics.median(values):.3f} max {max(values):.3f}")
+        print(f"load average now {load()}")
+    print(f"summary: exgen solve --json / {label}: {ratios[-1][0]:.2f}x wall, {ratios[-1][1]:.2f}x CPU "
+          f"({ratios[-1][2]:.2f}x, {ratios[-1][3]:.2f}x in one process)")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from exgen.engine.solver import solve
 from exgen.engine.spec import SpecError, parse_spec
 from exgen.grading.judge import Marker
 from exgen.grading.misconceptions import BY_NAME
+from exgen.notation.chain import DecimalArithmetic
 from exgen.notation.display import DisplayArithmetic, LatexNotation, Notation
 from exgen.notation.formulas import step_formula
 from exgen.notation.worked import worked_lines, worked_text
@@ -213,7 +214,8 @@ PROTOCOL = {"exact", "const", "sum", "sub", "square", "exp", "log", "apply", "pi
 
 
 @pytest.mark.parametrize("arithmetic", [ExactArithmetic(), FloatArithmetic(), ScalarFloatArithmetic(),
-                                        DisplayArithmetic(Notation(), True)], ids=type)
+                                        DisplayArithmetic(Notation(), True), DecimalArithmetic()],
+                         ids=type)
 def test_every_arithmetic_provides_the_protocol_and_no_function_of_its_own(arithmetic):
     assert isinstance(arithmetic, Arithmetic)
     public = {name for name in dir(arithmetic) if not name.startswith("_")}

@@ -23,11 +23,13 @@ PRECISION = re.compile(r"\d+ (?:significant figures?|decimals?)")
 
 
 def key_entries(record, question) -> list[tuple[str, str, bool]]:
-    """(label, result, asked) of every line of the answer key of a student with this variant."""
+    """(label, result, asked) of every line of the answer key of a student with this variant;
+    the result with the exact value beside it where the key prints one."""
     variant = variants_by_code(record)[(question.exercise, question.code)]
     student = next(s for s in record.students if s["student_id"] == variant.student_id)
     exercise = next(e for e in student_document(record, student, "key").exercises if e.key == question.exercise)
-    return [(e.label, e.result, e.asked) for stage in exercise.stages for step in stage.steps for e in step.entries]
+    return [(e.label, e.result + (f" (exact {e.exact_value})" if e.exact_value else ""), e.asked)
+            for stage in exercise.stages for step in stage.steps for e in step.entries]
 
 
 def check_solution(block, record, question):

@@ -27,10 +27,9 @@ import math
 from dataclasses import dataclass
 
 import gmpy2
-import numpy as np
 from gmpy2 import mpq
 
-from exgen.engine.arithmetic import Elementary, Piecewise
+from exgen.engine.arithmetic import Elementary, Piecewise, numpy
 from exgen.engine.intervals import REALS, Interval
 from exgen.engine.numbers import ONE, ZERO
 
@@ -104,7 +103,7 @@ IDENTITY = Identity(
 MAX0 = Elementary(
     "max", r"\max",
     exact=lambda x: x if x > 0 else ZERO,
-    array=lambda x: np.maximum(x, 0.0),
+    array=lambda x: numpy().maximum(x, 0.0),
     scalar=lambda x: x if x > 0 else 0.0,
     arguments="0, ",
 )
@@ -136,7 +135,7 @@ RELU = ReLU(
 LEAKY = Elementary(
     "LeakyReLU", r"\operatorname{LeakyReLU}",
     exact=lambda x, slope: x if x > 0 else slope * x,
-    array=lambda x, slope: np.where(x > 0, x, float(slope) * x),
+    array=lambda x, slope: numpy().where(x > 0, x, float(slope) * x),
     scalar=lambda x, slope: x if x > 0 else float(slope) * x,
 )
 LEAKY_DERIVATIVE = Piecewise("f'", "f'")
@@ -169,6 +168,7 @@ def _sigmoid_exact(x):
 
 
 def _sigmoid_array(x):
+    np = numpy()
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
 
@@ -210,7 +210,7 @@ SIGMOID = Sigmoid(
 TANH_FUNCTION = Elementary(
     "tanh", r"\tanh",
     exact=lambda x: ZERO if x == 0 else gmpy2.tanh(x),
-    array=np.tanh,
+    array=lambda x: numpy().tanh(x),
     scalar=math.tanh,
 )
 

@@ -26,12 +26,19 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import gmpy2
-import numpy as np
 from gmpy2 import mpfr, mpq
 
 from exgen.engine.numbers import ONE, ZERO
 
 _MPFR = type(mpfr(0))
+
+
+def numpy():
+    """numpy, imported on first use: only the generator's screening evaluates arrays, and
+    ``exgen solve`` should not spend a tenth of a second importing it."""
+    import numpy
+
+    return numpy
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,10 @@ START_PRECISION = 256
 NOISE_BITS = 32
 #: Digits we must still hold after a cancellation: 40 written, 30 promised.
 KEPT_BITS = 150
+#: A difference that loses at most this many bits is kept without a closer look (well below
+#: START_PRECISION - KEPT_BITS, with room for exponents estimated to a bit).
+FAST_BITS = 80
+_exponent = gmpy2.get_exp
 
 
 class ExactArithmetic:
@@ -164,8 +175,10 @@ class ExactArithmetic:
         total = a - b
         if type(total) is not _MPFR:
             return total
-        fa, fb = abs(float(a)), abs(float(b))
-        if abs(float(total)) > 1e-25 * (fa if fa > fb else fb):
+        # a − b cancels only where |a| ≈ |b|, so the exponent of the mpfr operand (one of them
+        # is) stands for both: far fewer bits lost than we may lose is the fast path.
+        ref = b if type(b) is _MPFR else a
+        if total and _exponent(ref) - _exponent(total) <= FAST_BITS and total.is_finite():
             return total
         return self._cancelled(total, (a, b))
 
@@ -208,9 +221,10 @@ class FloatArithmetic:
         return x * x
 
     def exp(self, x):
-        return np.exp(x)
+        return numpy().exp(x)
 
     def log(self, x):
+        np = numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
 
@@ -218,7 +232,7 @@ class FloatArithmetic:
         return f.array(x, *params)
 
     def piecewise(self, f, x, above, below):
-        return np.where(x > 0, float(above), float(below))
+        return numpy().where(x > 0, float(above), float(below))
 
 
 class ScalarFloatArithmetic(FloatArithmetic):

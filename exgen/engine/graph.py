@@ -178,6 +178,7 @@ class StepGraph:
         self.quantities = {q.name: q for q in givens} | {s.name: s.quantity for s in steps}
         self.step_of = {s.name: s for s in steps}
         self.cells = [cell for step in steps for cell in step.cells]
+        self.keys = tuple(cell.key for cell in self.cells)  # of the computed cells, in order
         self.cell_of = {cell.key: cell for cell in self.cells}
         self._items: dict[tuple, str] = {}
         self._layouts: dict[str, object] = {}

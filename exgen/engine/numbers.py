@@ -53,7 +53,7 @@ def terminates(q: mpq) -> bool:
     return d == 1
 
 
-def _decimal_text(negative: bool, digits: str, exponent: int) -> str:
+def decimal_text(negative: bool, digits: str, exponent: int) -> str:
     """Write ``±0.<digits> × 10^exponent`` as a decimal string.
 
     ``digits`` has no leading or trailing zeros. Plain notation for everyday magnitudes,
@@ -91,9 +91,23 @@ def exact_text(value) -> tuple[str, bool]:
         mantissa, exponent, _ = value.digits(10, EXACT_DIGITS)
         negative = mantissa.startswith("-")
         digits = mantissa.lstrip("-").rstrip("0")
-        return _decimal_text(negative, digits, exponent), len(digits) < EXACT_DIGITS
+        return decimal_text(negative, digits, exponent), len(digits) < EXACT_DIGITS
     if isinstance(value, int):
         value = mpq(value)
+    form = _RATIONAL_TEXTS.get(value)
+    if form is None:
+        if len(_RATIONAL_TEXTS) >= _CACHED_RATIONALS:
+            _RATIONAL_TEXTS.clear()
+        form = _RATIONAL_TEXTS[value] = _rational_text(value)
+    return form
+
+
+#: Rationals repeat (the givens of a class come from a few grids): their texts are kept.
+_RATIONAL_TEXTS: dict = {}
+_CACHED_RATIONALS = 4096
+
+
+def _rational_text(value) -> tuple[str, bool]:
     if not value:
         return "0", True
     # Decimal division is correctly rounded; it is exact (no Inexact flag) iff the quotient
@@ -107,14 +121,14 @@ def exact_text(value) -> tuple[str, bool]:
         n, den = abs(value.numerator), value.denominator
         k = max(gmpy2.remove(den, 2)[1], gmpy2.remove(den, 5)[1])
         m = str(n * 10**k // den)
-        return _decimal_text(value < 0, m.rstrip("0"), len(m) - k), True
+        return decimal_text(value < 0, m.rstrip("0"), len(m) - k), True
     return (format(d, "f") if -7 <= d.adjusted() < 21 else _scientific(d)), False
 
 
 def _scientific(d: Decimal) -> str:
     sign, digits, _ = d.as_tuple()
     text = "".join(map(str, digits)).rstrip("0") or "0"
-    return _decimal_text(bool(sign), text, d.adjusted() + 1)
+    return decimal_text(bool(sign), text, d.adjusted() + 1)
 
 
 def exact_string(value) -> str:

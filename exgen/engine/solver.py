@@ -14,6 +14,7 @@ from exgen.engine.arithmetic import START_PRECISION, DomainError, ExactArithmeti
 from exgen.engine.graph import Kind, StepGraph, build_graph, map_nested
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string, exact_text
+from exgen.engine.program import program
 from exgen.engine.spec import Spec
 
 #: Give up refining after this precision (bits); reached only by pathological specs.
@@ -31,6 +32,7 @@ class Solution:
     values: dict  # cell key -> exact value (mpq or mpfr), givens included
     precision: int  # bits of the mpfr values (rationals are exact regardless)
     _exact: dict = field(default_factory=dict, repr=False, compare=False)
+    _exact_lists: dict = field(default_factory=dict, repr=False, compare=False)
 
     def nested(self, name: str, convert=lambda v: v):
         return self.graph.nested(name, self.values, convert)
@@ -57,30 +59,54 @@ class Solution:
     def exact_text(self, key: tuple) -> str:
         return self.exact_form(key)[0]
 
-    def to_json(self) -> dict:
+    def exact_forms(self, keys) -> list[tuple[str, bool]]:
+        """:meth:`exact_form` of many cells at once (and kept for later calls; the list itself
+        too, for the same sequence of keys, as the worked solution asks again and again)."""
+        lists = self._exact_lists  # id of a sequence of keys -> (the sequence, its forms)
+        forms = lists.get(id(keys))
+        if forms is None or forms[0] is not keys:
+            cached, values = self._exact, self.values
+            forms = (keys, [cached.get(key) or exact_text(values[key]) for key in keys])
+            cached.update(zip(keys, forms[1]))
+            lists[id(keys)] = forms
+        return forms[1]
+
+    def to_json(self, value=None, exact=None) -> dict:
         """``values`` and ``exact`` of design §2 (``exgen.notation.worked.solution_json`` adds
-        the worked ``steps``)."""
-        values, exact = {}, {}
-        layout, current = self.graph.layout, self.values
+        the worked ``steps``). ``value(key)`` and ``exact(key)`` replace how one cell is
+        written (``exgen.notation.worked`` lays out its JSON text once per shape this way)."""
+        current = self.values
+        value = value or (lambda key: float(current[key]))
+        exact = exact or self.exact_text
+        values, texts = {}, {}
+        layout = self.graph.layout
         for name in self.output_names():
-            values[name] = map_nested(layout(name), lambda key: float(current[key]))
-            exact[name] = map_nested(layout(name), self.exact_text)
+            values[name] = map_nested(layout(name), value)
+            texts[name] = map_nested(layout(name), exact)
             if name == names.OUTPUT:  # a{L} is another name of the output
                 alias = names.activation(self.graph.architecture.depth)
-                values[alias], exact[alias] = values[name], exact[name]
-        return {"values": values, "exact": exact}
+                values[alias], texts[alias] = values[name], texts[name]
+        return {"values": values, "exact": texts}
 
 
 def solve(spec: Spec) -> Solution:
     """Evaluate the spec's step graph exactly, raising the precision if a sum cancels too much."""
     graph = build_graph(spec.architecture)
+    run = program(graph)  # the graph as straight-line code: the same operations, less overhead
     precision = START_PRECISION
     while True:
         arithmetic = ExactArithmetic(precision)
         values = spec.given_values()
         try:
             with arithmetic.working_context():
-                _evaluate(graph, values, arithmetic)
+                try:
+                    results = run(values, arithmetic)
+                    if not all(-_DOUBLE_MAX <= value <= _DOUBLE_MAX for value in results):
+                        raise OverflowError
+                except (DomainError, ZeroDivisionError, OverflowError):
+                    _evaluate(graph, values, arithmetic)  # cell by cell, to say which one
+                    raise
+            values.update(zip(graph.keys, results))
             return Solution(spec, graph, values, precision)
         except PrecisionLost:
             if precision >= MAX_PRECISION:

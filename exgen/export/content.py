@@ -23,6 +23,7 @@ from exgen.export.ids import content_id
 from exgen.export.quiz import Blank, Question, Quiz
 from exgen.notation.formulas import step_formula
 from exgen.notation.names import text_name
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.math import ITALIC, InlineNotation, name_text
 
@@ -190,15 +191,17 @@ def pdf_formula(graph, formula: str) -> str:
     return pattern.sub(lambda m: mapping[m.group(1)], formula)
 
 
-def solution_lines(question: Question) -> list[tuple[str, list[tuple[str, list[str], list[tuple[str, bool]]]]]]:
+def solution_lines(question: Question, instructions: Instructions = DEFAULT_INSTRUCTIONS
+                   ) -> list[tuple[str, list[tuple[str, list[str], list[tuple[str, bool]]]]]]:
     """The worked solution of a question's variant, as the answer key lays it out: per stage,
     per step its rule (and the activation it uses), then every entry — ``label = substitution
-    ≈ result``, and whether it is asked. Built from the same ``worked_lines`` as the key."""
+    ≈ result (exact …)``, and whether it is asked. Built from the same ``worked_lines`` as the
+    key, rounded as ``instructions`` ask."""
     solution = question.solution
     arch = solution.spec.architecture
     asked = {blank.item for blank in question.blanks}
     stages: dict[str, list] = {}
-    for lines in worked_lines(solution, PLAIN_INLINE):
+    for lines in worked_lines(solution, PLAIN_INLINE, instructions):
         step = lines.step
         rule = activation_rule(step, arch)  # the one the key writes under the step's formula
         notes = [f"with {rule[0]}"] if rule is not None else []
@@ -208,6 +211,8 @@ def solution_lines(question: Question) -> list[tuple[str, list[tuple[str, list[s
             sign = "=" if e.exact else "≈"
             text = (f"{pdf_label(e.item)} = {shown} {sign} {e.result}" if shown != e.result
                     else f"{pdf_label(e.item)} {sign} {e.result}")
+            if e.exact_value is not None:
+                text += f" (exact {e.exact_value})"
             entries.append((text, e.item in asked))
         rule = step_formula(solution.graph, step).text
         stages.setdefault(step.stage, []).append((pdf_formula(solution.graph, rule), notes, entries))
@@ -219,9 +224,10 @@ def worked_solution(quiz: Quiz, question: Question, dialect: Dialect):
     the quiz is over — every step's rule, every entry with its numbers, the asked ones bold."""
     E = dialect.E
     parts = [E.p(E.strong(f"Worked solution ({intro_text(quiz, question)})")),
-             E.p("Each step gives its rule, then every entry with its numbers substituted and its "
-                 "result (rounded for display: “≈”); the answers asked are in bold.")]
-    for number_, (title, steps) in enumerate(solution_lines(question), 1):
+             E.p("Each step gives its rule, then every entry with its numbers and its result, "
+                 "worked from the rounded values before it and rounded as asked (“≈”), and "
+                 "“(exact …)” where the exact solution differs; the answers asked are in bold.")]
+    for number_, (title, steps) in enumerate(solution_lines(question, quiz.instructions), 1):
         parts.append(E.p(E.strong(f"{number_}. {title}")))
         for formula, notes, entries in steps:
             parts.append(E.p(formula + "".join(f"  ({note})" for note in notes)))

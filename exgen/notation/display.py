@@ -9,68 +9,20 @@ build text instead of computing. With symbols as leaves this gives the entry's f
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
+from exgen.engine.graph import Kind
 from exgen.engine.numbers import exact_string, exact_text
 from exgen.instructions import DEFAULT_INSTRUCTIONS
 from exgen.notation.names import tex_name, text_item
+from exgen.notation.chain import as_instructed, printed_chain
+from exgen.notation.rounding import Rounded
 
 # precedence of the outermost operation of an expression
 SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4
 
-#: Results shown exactly when they are a decimal with at most this many significant digits.
-SHORT_DIGITS = 6
-#: Otherwise rounded as the worksheet instructs: significant figures, except updated
-#: parameters, which are written to a number of decimals.
-SIGNIFICANT = DEFAULT_INSTRUCTIONS.significant_figures
-PARAMETER_DECIMALS = DEFAULT_INSTRUCTIONS.parameter_decimals
-
-
-class Rounded:
-    """A number as shown to a reader: its text and whether that text is exact."""
-
-    __slots__ = ("text", "exact")
-
-    def __init__(self, text: str, exact: bool):
-        self.text, self.exact = text, exact
-
-
-def rounded(value, parameter: bool = False, exact_form: tuple[str, bool] | None = None) -> Rounded:
-    """Display rounding: exact if short, else 4 significant figures (parameters: 6 decimals).
-
-    ``exact_form`` is the value's ``exact_text`` when the caller already has it.
-    """
-    text, exact = exact_form or exact_text(value)
-    if text == "0":
-        return Rounded(text, exact)
-    if exact and "E" not in text:  # exact_text writes no trailing zeros
-        mantissa = text.lstrip("-")
-        whole, _, fraction = mantissa.partition(".")
-        if parameter and len(fraction) <= PARAMETER_DECIMALS:
-            return Rounded(text, True)
-        if not parameter and len((whole + fraction).strip("0")) <= SHORT_DIGITS:
-            return Rounded(text, True)
-    d = Decimal(text)
-    if parameter:
-        return Rounded(_plain(d.quantize(_PARAMETER_STEP, rounding=ROUND_HALF_UP)), False)
-    q = d.quantize(Decimal(1).scaleb(d.adjusted() - SIGNIFICANT + 1), rounding=ROUND_HALF_UP)
-    if q.adjusted() != d.adjusted():  # 9.9996 -> 10.00: one digit more before the point
-        q = d.quantize(Decimal(1).scaleb(q.adjusted() - SIGNIFICANT + 1), rounding=ROUND_HALF_UP)
-    return Rounded(_plain(q), False)
-
-
-_PARAMETER_STEP = Decimal(1).scaleb(-PARAMETER_DECIMALS)
-
-
-def _plain(d: Decimal) -> str:
-    """Decimal to text without exponent for everyday magnitudes, keeping significant zeros."""
-    if d == 0:
-        return "0"
-    if -5 <= d.adjusted() < 7:
-        text = format(d, "f")
-        return text
-    mantissa, _, exponent = f"{d:E}".partition("E")
-    return f"{mantissa}E{int(exponent)}"
+def rounded(value, parameter: bool = False, instructions=DEFAULT_INSTRUCTIONS) -> Rounded:
+    """A value as a result is shown: rounded as ``instructions`` ask (4 significant figures,
+    updated parameters 6 decimals), exactly if it is that short."""
+    return as_instructed(*exact_text(value), parameter, instructions)
 
 
 class Notation:
@@ -83,6 +35,12 @@ class Notation:
             mantissa, _, exponent = text.partition("E")
             return f"{mantissa}×10^{exponent}".replace("-", self.minus)
         return text.replace("-", self.minus)
+
+    def numbers(self, texts) -> list[str]:
+        """:meth:`number` of many texts; a notation writes a text without an exponent with
+        its minus signs replaced (every notation here does), so that case stays inline."""
+        minus, number = self.minus, self.number
+        return [t.replace("-", minus) if "E" not in t else number(t) for t in texts]
 
     def symbol(self, name: str, index: tuple) -> str:
         return text_item(name, index)
@@ -158,7 +116,7 @@ class LatexNotation(Notation):
 class Shown:
     """An expression as text, built by the :class:`DisplayArithmetic` it carries (its ``*``,
     ``/`` and unary ``-`` go there). ``negative`` is None for a leaf whose sign is only known
-    once a number is filled into its slot (see :class:`Template`)."""
+    once a number is filled into its slot (see :class:`GraphDisplay`)."""
 
     __slots__ = ("text", "prec", "negative", "slot", "arithmetic")
 
@@ -295,44 +253,29 @@ class _Leaves(dict):
         return self.arithmetic.leaf(key, self.index_of, self.slots)
 
 
-class Template:
-    """One cell's substitution with numbered slots, compiled once per network shape."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, text: str, slots: list[tuple], extras: list):
-        parts: list = []
-        for i, chunk in enumerate(text.split(_OPEN)):
-            if i == 0:
-                parts.append(chunk)
-                continue
-            marker, _, literal = chunk.partition(_CLOSE)
-            kind, rest = marker[0], marker[1:]
-            slot, extra = (int(v) for v in rest.split(","))
-            parts.append((kind, slots[slot], extras[extra] if kind == CHOICE else None))
-            parts.append(literal)
-        self.parts = tuple(p for p in parts if p != "")
-
-    def fill(self, number, values, paren) -> str:
-        """``number(key)`` gives a leaf's (text, negative); ``values`` the exact values."""
-        out = []
-        for part in self.parts:
-            if part.__class__ is str:
-                out.append(part)
-                continue
-            kind, key, extra = part
-            if kind == PLAIN:
-                out.append(number(key)[0])
-            elif kind == PAREN_IF_NEGATIVE:
-                text, negative = number(key)
-                out.append(paren(text) if negative else text)
-            else:  # CHOICE: (above, below)
-                out.append(extra[0] if values[key] > 0 else extra[1])
-        return "".join(out)
+def _format_string(text: str, slots: list[tuple], extras: list, field_of) -> str:
+    """A template's text with its markers replaced by ``str.format`` fields: ``field_of(kind,
+    key, extra)`` numbers the argument a solution fills in (see :class:`SolutionDisplay`)."""
+    out = []
+    for i, chunk in enumerate(text.split(_OPEN)):
+        if i:
+            marker, _, chunk = chunk.partition(_CLOSE)
+            slot, extra = (int(v) for v in marker[1:].split(","))
+            kind = marker[0]
+            out.append("{%d}" % field_of(kind, slots[slot], extras[extra] if kind == CHOICE else None))
+        out.append(chunk.replace("{", "{{").replace("}", "}}"))
+    return "".join(out)
 
 
 class GraphDisplay:
-    """Formulas and substitution templates of every cell of a graph, in one notation."""
+    """Formulas and substitution templates of every cell of a graph, in one notation, compiled
+    once per network shape.
+
+    A substitution is a ``str.format`` string over one argument list per solution: for the
+    value of key number i (givens first, then the cells in graph order), field 2i is its text
+    and field 2i + 1 its text in brackets if negative; after those come the values chosen by
+    sign (``ReLU'``: 1 or 0), one per (key, pair of choices) in :attr:`choices`.
+    """
 
     def __init__(self, graph, notation: Notation):
         self.graph, self.notation = graph, notation
@@ -341,12 +284,31 @@ class GraphDisplay:
             index_of = lambda key: key[2:] if key[0] in per_sample else key[1:]  # noqa: E731
         else:
             index_of = lambda key: key[1:]  # noqa: E731
-        self.formulas: dict[tuple, str] = {}
-        self.templates: dict[tuple, Template] = {}
+        self.keys = [key for q in graph.givens for key in q.keys()] + list(graph.keys)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        #: whether each key is an updated parameter (written to decimals, not figures)
+        self.parameters = [graph.quantities[key[0]].kind == Kind.UPDATE for key in self.keys]
+        self.choices: list[tuple[int, str, str]] = []
+        choice_field: dict[tuple, int] = {}
+        n = len(self.keys)
+
+        def field_of(kind, key, extra):
+            i = self.index[key]
+            if kind == PLAIN:
+                return 2 * i
+            if kind == PAREN_IF_NEGATIVE:
+                return 2 * i + 1
+            if (i, extra) not in choice_field:
+                choice_field[i, extra] = 2 * n + len(self.choices)
+                self.choices.append((i, *extra))
+            return choice_field[i, extra]
+
+        self.formulas: list[str] = []
+        self.formats: list[str] = []
         for cell in graph.cells:
-            self.formulas[cell.key] = self._run(cell, True, index_of)[0]
-            text, slots, extras = self._run(cell, False, index_of)
-            self.templates[cell.key] = Template(text, slots, extras)
+            self.formulas.append(self._run(cell, True, index_of)[0])
+            self.formats.append(_format_string(*self._run(cell, False, index_of), field_of))
+        self.formula_of = dict(zip(graph.keys, self.formulas))
 
     def _run(self, cell, symbolic: bool, index_of):
         arithmetic = DisplayArithmetic(self.notation, symbolic)
@@ -365,33 +327,44 @@ def graph_display(graph, notation: Notation) -> GraphDisplay:
 
 
 class SolutionDisplay:
-    """A solution's numbers as a reader sees them, and its cells' substitutions."""
+    """A solution as its worked solution prints it: the givens as given, every result computed
+    from the numbers printed before it and rounded as ``instructions`` ask (see
+    ``exgen.notation.chain``), and each cell's substitution with those numbers."""
 
-    def __init__(self, solution, notation: Notation):
+    def __init__(self, solution, notation: Notation, instructions=DEFAULT_INSTRUCTIONS):
         self.solution, self.notation = solution, notation
-        self.graph = graph_display(solution.graph, notation)
-        self.parameters = {s.name for s in solution.graph.steps if s.stage == "update"}
-        self._numbers: dict[tuple, tuple[str, bool]] = {}
-        self._rounded: dict[tuple, Rounded] = {}
+        self.graph = graph = graph_display(solution.graph, notation)
+        given = len(graph.keys) - len(graph.formats)
+        self.chain = chain = printed_chain(solution, graph.parameters[given:], instructions)
+        #: every key's value as printed (givens first, then the cells in graph order)
+        self.shown = [Rounded(*form) for form in solution.exact_forms(graph.keys[:given])] + chain.results
+        paren = notation.paren
+        #: ... in this notation
+        self.texts = texts = notation.numbers([r.text for r in self.shown])
+        arguments = [""] * (2 * len(texts))
+        arguments[0::2] = texts
+        arguments[1::2] = [paren(t) if r.text[0] == "-" else t for t, r in zip(texts, self.shown)]
+        # a value chosen by sign (ReLU'(z): 1 or 0) follows the printed z
+        printed = chain.values
+        arguments += [above if printed[i - given] > 0 else below for i, above, below in graph.choices]
+        self._arguments = arguments
 
     def rounded(self, key) -> Rounded:
-        shown = self._rounded.get(key)
-        if shown is None:
-            shown = self._rounded[key] = rounded(
-                self.solution.values[key], key[0] in self.parameters, self.solution.exact_form(key)
-            )
-        return shown
+        return self.shown[self.graph.index[key]]
 
     def number(self, key) -> tuple[str, bool]:
-        """A leaf as substituted: its rounded text in this notation, and whether negative."""
-        pair = self._numbers.get(key)
-        if pair is None:
-            text = self.rounded(key).text
-            pair = self._numbers[key] = (self.notation.number(text), text.startswith("-"))
-        return pair
+        """A value as substituted: its rounded text in this notation, and whether negative."""
+        i = self.graph.index[key]
+        return self.texts[i], self.shown[i].text.startswith("-")
 
     def formula(self, key) -> str:
-        return self.graph.formulas[key]
+        return self.graph.formula_of[key]
+
+    def substitutions(self) -> list[str]:
+        """Every cell's substitution, in graph order."""
+        arguments = self._arguments
+        return [f.format(*arguments) for f in self.graph.formats]
 
     def substitution(self, key) -> str:
-        return self.graph.templates[key].fill(self.number, self.solution.values, self.notation.paren)
+        cell = self.graph.index[key] - (len(self.graph.keys) - len(self.graph.formats))
+        return self.graph.formats[cell].format(*self._arguments)

@@ -7,14 +7,19 @@ terminal and ``solution_json`` for ``exgen solve --json``.
 
 from __future__ import annotations
 
+import json
+import re
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from json import encoder as json_encoder
 
 from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.graph import Kind
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 from exgen.notation.display import LatexNotation, Notation, SolutionDisplay
 from exgen.notation.formulas import step_formula
 from exgen.notation.names import text_name
@@ -35,9 +40,10 @@ class EntryLine:
     item: str  # contract name, e.g. "dL/dW1[1,2]"
     key: tuple
     formula: str  # the entry in symbols
-    substitution: str  # the entry with numbers
-    result: str  # rounded for display
-    exact: bool  # whether ``result`` is the exact value
+    substitution: str  # the entry with the numbers printed (the formula where they cannot give it)
+    result: str  # what the printed numbers give, rounded as instructed
+    exact: bool  # whether ``result`` is what they give exactly
+    exact_value: str | None = None  # the exact solution's value, rounded the same way, if different
 
 
 @dataclass
@@ -46,25 +52,23 @@ class StepLines:
     entries: list[EntryLine]
 
 
-def worked_lines(solution, notation: Notation = TEXT) -> list[StepLines]:
-    display = SolutionDisplay(solution, notation)
-    item = solution.graph.item
+def worked_lines(solution, notation: Notation = TEXT,
+                 instructions: Instructions = DEFAULT_INSTRUCTIONS) -> list[StepLines]:
+    """Every entry of the worked solution, step by step, rounded as ``instructions`` ask."""
+    display = SolutionDisplay(solution, notation, instructions)
+    graph, chain = solution.graph, display.chain
+    item, number = graph.item, notation.number
+    first = len(display.shown) - len(graph.cells)
+    cells = zip(display.graph.formulas, display.substitutions(), display.texts[first:],
+                display.shown[first:], chain.exact, chain.computed)
     out = []
-    for step in solution.graph.steps:
+    for step in graph.steps:
         entries = []
         for cell in step.cells:
-            key = cell.key
-            shown = display.rounded(key)
-            entries.append(
-                EntryLine(
-                    item(key),
-                    key,
-                    display.formula(key),
-                    display.substitution(key),
-                    notation.number(shown.text),
-                    shown.exact,
-                )
-            )
+            formula, substitution, text, result, exact, computed = next(cells)
+            entries.append(EntryLine(item(cell.key), cell.key, formula,
+                                     substitution if computed else formula, text, result.exact,
+                                     None if exact is None else number(exact)))
         out.append(StepLines(step, entries))
     return out
 
@@ -75,41 +79,137 @@ def _pretty_item(item: str) -> str:
     return text_name(name) + bracket + rest
 
 
+def _line(item: str, formula: str, substitution: str, result: str, exact: bool,
+          exact_value: str | None = None) -> str:
+    parts = [item, formula]
+    if substitution != formula:
+        parts.append(substitution)
+    line = " = ".join(parts)
+    if substitution != result:
+        line += (" = " if exact else " ≈ ") + result
+    if exact_value is not None:
+        line += f" (exact {exact_value})"
+    return line
+
+
 def entry_text(entry: EntryLine) -> str:
-    """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``."""
-    sign = "=" if entry.exact else "≈"
-    parts = [_pretty_item(entry.item), entry.formula]
-    if entry.substitution != entry.formula:
-        parts.append(entry.substitution)
-    if entry.substitution != entry.result:
-        return " = ".join(parts) + f" {sign} {entry.result}"
-    return " = ".join(parts)
+    """One line: ``z1[1] = W1[1,1] × x[1] + ... = 0.5 × 1 + ... = 1.8``; where the exact
+    solution differs in the asked digits, ``... ≈ −0.2145 (exact −0.2144)``."""
+    return _line(_pretty_item(entry.item), entry.formula, entry.substitution, entry.result,
+                 entry.exact, entry.exact_value)
+
+
+def entry_texts(solution, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> list[str]:
+    """:func:`entry_text` of every cell, in graph order, without building the entries (the
+    same lines, written inline: ``exgen solve --json`` writes thousands)."""
+    display = SolutionDisplay(solution, TEXT, instructions)
+    graph, chain = solution.graph, display.chain
+    heads = graph.__dict__.get("_line_heads")
+    if heads is None:  # "item = formula", per cell
+        heads = graph.__dict__["_line_heads"] = [
+            f"{_pretty_item(graph.item(key))} = {formula}"
+            for key, formula in zip(graph.keys, display.graph.formulas)]
+    first = len(display.shown) - len(heads)
+    number = TEXT.number
+    lines = []
+    for head, formula, substitution, text, result, exact, computed in zip(
+            heads, display.graph.formulas, display.substitutions(), display.texts[first:],
+            display.shown[first:], chain.exact, chain.computed):
+        if not computed:
+            substitution = formula
+        line = head if substitution == formula else f"{head} = {substitution}"
+        if substitution != text:
+            line += (" = " if result.exact else " ≈ ") + text
+        if exact is not None:
+            line += f" (exact {number(exact)})"
+        lines.append(line)
+    return lines
 
 
 def solution_json(solution) -> dict:
     """The JSON of design §2: ``values``, ``exact`` and the worked ``steps``."""
     out = solution.to_json()
-    out["steps"] = steps_json(solution, out["exact"])
+    lines = iter(entry_texts(solution))
+    out["steps"] = _steps(solution, lambda step: out["exact"][step.name],
+                          lambda step: [next(lines) for _ in step.cells])
     return out
 
 
-def steps_json(solution, exact: dict | None = None) -> list[dict]:
-    """The ``steps`` of ``exgen solve --json``; ``exact`` reuses already written values."""
-    steps = []
-    for lines in worked_lines(solution):
-        step = lines.step
-        value = exact[step.name] if exact else solution.nested(step.name, exact_string)
-        steps.append(
-            {
-                "quantity": step.name,
-                "stage": step.stage,
-                "inputs": list(step.inputs),
-                "formula": step_formula(solution.graph, step).text,
-                "substitution": [entry_text(e) for e in lines.entries],
-                "value": value,
-            }
-        )
-    return steps
+def steps_json(solution) -> list[dict]:
+    """The ``steps`` of ``exgen solve --json``."""
+    lines = iter(entry_texts(solution))
+    return _steps(solution, lambda step: solution.nested(step.name, exact_string),
+                  lambda step: [next(lines) for _ in step.cells])
+
+
+def _steps(solution, value, substitution) -> list[dict]:
+    return [
+        {
+            "quantity": step.name,
+            "stage": step.stage,
+            "inputs": list(step.inputs),
+            "formula": step_formula(solution.graph, step).text,
+            "substitution": substitution(step),
+            "value": value(step),
+        }
+        for step in solution.graph.steps
+    ]
+
+
+def solution_json_text(solution) -> str:
+    """``json.dumps(solution_json(solution), ensure_ascii=False)``, written the fast way: the
+    JSON text of a network shape is laid out once (:func:`_json_layout`) and each solution
+    only fills in its numbers and lines (``exgen solve --json`` over a whole class)."""
+    layout = _json_layout(solution)
+    values, keys = solution.values, solution.graph.keys
+    lines = [_json_string(line) for line in entry_texts(solution)]  # writes every exact text
+    floats = [float(values[key]) for key in keys]
+    return layout.format(
+        *[_float_repr(x) if x - x == 0 else _json_float(x) for x in floats],  # finite: repr
+        # exact strings hold digits, ".", "-", "E" and "+" only: nothing to escape
+        *['"' + text + '"' for text, _ in solution.exact_forms(keys)],
+        *lines,
+    )
+
+
+def _json_float(x: float) -> str:
+    """A float as ``json.dumps`` writes it."""
+    if x != x:
+        return "NaN"
+    if x in (_INFINITY, -_INFINITY):
+        return "Infinity" if x > 0 else "-Infinity"
+    return _float_repr(x)
+
+
+_INFINITY = float("inf")
+_float_repr = float.__repr__
+_json_string = json_encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+_MARK = re.compile('"\ue000([ves])(\\d+)\ue001"')
+
+
+def _json_layout(solution) -> str:
+    """The JSON text of a solution of this shape as a ``str.format`` string: field i is the
+    i-th cell's value, then its exact string, then its worked line (cached with the graph).
+
+    The layout is ``json.dumps`` of the very structure :func:`solution_json` builds, with a
+    marker in place of every number and line, so the two cannot write different JSON."""
+    graph = solution.graph
+    layout = graph.__dict__.get("_json_layout")
+    if layout is None:
+        field = {key: i for i, key in enumerate(graph.keys)}
+        offset = {"v": 0, "e": len(field), "s": 2 * len(field)}
+
+        def marker(kind):
+            return lambda key: f"\ue000{kind}{field[key]}\ue001"
+
+        structure = solution.to_json(value=marker("v"), exact=marker("e"))
+        line = marker("s")
+        structure["steps"] = _steps(solution, lambda step: structure["exact"][step.name],
+                                    lambda step: [line(cell.key) for cell in step.cells])
+        text = json.dumps(structure, ensure_ascii=False).replace("{", "{{").replace("}", "}}")
+        layout = _MARK.sub(lambda m: "{%d}" % (offset[m.group(1)] + int(m.group(2))), text)
+        graph.__dict__["_json_layout"] = layout
+    return layout
 
 
 def _vector_text(values) -> str:
@@ -152,11 +252,20 @@ def activation_rule(step, arch) -> tuple[str, str] | None:
     return act.derivative, act.derivative_latex
 
 
-def worked_text(solution) -> str:
+def rounding_note(instructions: Instructions = DEFAULT_INSTRUCTIONS) -> str:
+    """How the worked solution rounds, in one sentence."""
+    return (f"Each result is worked from the rounded values before it and rounded to "
+            f"{instructions.significant_figures} significant figures (updated parameters to "
+            f"{instructions.parameter_decimals} decimals), as on paper; “(exact …)” gives the "
+            f"exact solution where it differs.")
+
+
+def worked_text(solution, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> str:
     """The worked solution for a terminal, laid out like the seed examples."""
-    out = ["Given", *("  " + line for line in given_text(solution))]
+    out = ["Given", *("  " + line for line in given_text(solution)), "",
+           *textwrap.wrap(rounding_note(instructions), 92)]
     stage, number = None, 0
-    for lines in worked_lines(solution):
+    for lines in worked_lines(solution, TEXT, instructions):
         step = lines.step
         if step.stage != stage:
             stage, number = step.stage, number + 1

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exgen.instructions import Instructions
 from exgen.storage.models import ItemResult, Student, Submission
 from exgen.storage.records import find_assignment
 
@@ -131,12 +132,13 @@ def points(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _worked_steps(variant) -> dict[str, WorkedStep]:
-    """The key's worked step of every entry of a variant, by item (with the exercise prefix)."""
+def _worked_steps(variant, instructions) -> dict[str, WorkedStep]:
+    """The key's worked step of every entry of a variant, by item (with the exercise prefix),
+    rounded as the assignment instructs, as in the key."""
     from exgen.render.documents import key_exercise
 
     steps = {}
-    for stage in key_exercise(variant).stages:
+    for stage in key_exercise(variant, instructions).stages:
         for step in stage.steps:
             for entry in step.entries:
                 steps[entry.item] = WorkedStep(step.formula, step.notes, entry)
@@ -160,7 +162,7 @@ def feedback_document(record, student: dict, work: GradedWork, paper: str = "a4"
                 continue
             step = None
             if result["status"] != "correct":
-                steps = steps if steps is not None else _worked_steps(variant)
+                steps = steps if steps is not None else _worked_steps(variant, Instructions.of(record.definition))
                 step = steps.get(box.item)
             items.append(ItemFeedback(box.item, box.label, result["submitted"], result["status"],
                                       result["score"], result["max_score"], result["feedback"], step))

@@ -16,7 +16,7 @@ from exgen.engine import names
 from exgen.engine.activations import ACTIVATIONS
 from exgen.engine.losses import LOSSES
 from exgen.engine.numbers import exact_string
-from exgen.instructions import Instructions
+from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
 from exgen.notation.formulas import step_formula
 from exgen.notation.worked import STAGE_TITLES, activation_rule, worked_lines
 from exgen.render.diagram import network_img
@@ -54,7 +54,9 @@ class AnswerBox:
 
 @dataclass
 class Entry:
-    """One line of the key: ``label = shown ≈ result``, as the seed writes them."""
+    """One line of the key: ``label = shown ≈ result``, as the seed writes them; the result is
+    what the printed numbers give, rounded as instructed, and ``exact_value`` the exact
+    solution's (rounded the same way) where it differs."""
 
     item: str
     label: str
@@ -62,6 +64,7 @@ class Entry:
     result: str
     exact: bool
     asked: bool
+    exact_value: str | None = None
 
 
 @dataclass
@@ -247,12 +250,12 @@ def _notes(step, arch) -> list[Markup]:
     return [Markup("with ") + Markup(formula_html(latex, text))]
 
 
-def key_exercise(variant) -> ExerciseView:
+def key_exercise(variant, instructions: Instructions = DEFAULT_INSTRUCTIONS) -> ExerciseView:
     solution = variant.solution
     graph, arch = solution.graph, solution.spec.architecture
     asked = set(variant.asked)
     stages: dict[str, Stage] = {}
-    for lines in worked_lines(solution, INLINE):
+    for lines in worked_lines(solution, INLINE, instructions):
         step = lines.step
         if step.stage not in stages:
             stages[step.stage] = Stage(STAGE_TITLES[step.stage], len(stages) + 1)
@@ -263,7 +266,7 @@ def key_exercise(variant) -> ExerciseView:
             shown = e.substitution if e.substitution != e.result else e.formula
             entries.append(Entry(f"{variant.exercise}.{e.item}", name_text(e.key[0], _index(graph, e.key)),
                                  Markup(shown) if shown != e.result else None, e.result, e.exact,
-                                 e.item in asked))
+                                 e.item in asked, e.exact_value))
         formula = step_formula(graph, step)
         stages[step.stage].steps.append(
             StepView(Markup(formula_html(formula.latex, formula.text)), _notes(step, arch), entries))
@@ -281,13 +284,16 @@ def student_document(record, student: dict, kind: str, paper: str = "a4",
     worksheet with an ``identity`` (``exgen.paper.tickets.WorksheetIdentity``) is fillable."""
     variants = [record.variant(student["student_id"], e["key"]) for e in record.exercises]
     variants = [v for v in variants if v is not None]
-    build = _worksheet_exercise if kind == "worksheet" else key_exercise
+    instructions = Instructions.of(record.definition)  # the assignment's own rounding rules
+    if kind == "worksheet":
+        exercises = [_worksheet_exercise(v) for v in variants]
+    else:
+        exercises = [key_exercise(v, instructions) for v in variants]
     return StudentDocument(
         kind=kind, course=record.course or "", title=record.title or record.name,
         assignment=record.name, student_id=student["student_id"],
         student_name=student.get("name") or "", codes=_codes(variants),
-        instructions=Instructions.of(record.definition), exercises=[build(v) for v in variants],
-        paper=PAPER_SIZES[paper],
+        instructions=instructions, exercises=exercises, paper=PAPER_SIZES[paper],
         form=(WorksheetForm(identity.ticket, qr_img(identity.qr), bool(identity.link))
               if identity is not None and kind == "worksheet" else None),
     )
