@@ -111,7 +111,7 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
         for kind in KINDS:
             path = out / COMBINED[kind]
             what = "worksheets" if kind == "worksheet" else "answer keys"
-            _concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}",
+            concatenate(singles[kind], path, title=f"{record.title or record.name} — all {what}",
                          forms=False)
             summary.files.append(path)
     summary.seconds = time.perf_counter() - start
@@ -281,7 +281,7 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
             tmp.unlink()
 
 
-def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
+def concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
     """One PDF of all pages of ``files``, in order (each student's first page starts a sheet).
 
     The single files are joined with pypdf rather than laid out again: writing the combined

@@ -345,3 +345,52 @@ class LtiScore(Base):
     posted_submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     posted_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- long jobs (design §11; exgen.jobs) -----------------------------------------------------------
+class Job(Base):
+    """A long piece of work asked for over HTTP (render a class, an export, a report, a regrade):
+    its state lives here, not in the app process that accepted it or the worker that runs it, so
+    any app process answers for it and it survives a restart of either."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # a name of exgen.jobs.kinds.KINDS
+    assignment: Mapped[str] = mapped_column(String(100), index=True)  # by name: a job outlives nothing
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: queued -> running -> done | failed
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # units of work (students, submissions) done
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str | None] = mapped_column(String(500), nullable=True)  # key in the file store
+    summary: Mapped[str] = mapped_column(Text, default="")  # the line the command prints
+    error: Mapped[str] = mapped_column(Text, default="")  # why it failed, for the teacher
+    #: Part runs started (a part run again after its worker died counts again).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The part whose run builds the result once every part is finished (claimed once).
+    finisher: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")  # the teacher token's label
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    parts: Mapped[list[JobPart]] = relationship(order_by="JobPart.position", cascade="all, delete-orphan")
+
+
+class JobPart(Base):
+    """A share of a job that one worker runs at a time (a run of students to render): the unit
+    the queue delivers, retried whole when its worker dies; its outputs are idempotent."""
+
+    __tablename__ = "job_parts"
+    __table_args__ = (UniqueConstraint("job_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)  # what the kind needs (student ids)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # what the finish step reads
