@@ -31,6 +31,7 @@ COMMANDS = {
     "token": "token",
     "serve": "serve",
     "lti": "lti",
+    "worker": "worker",
 }
 
 
