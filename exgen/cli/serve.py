@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from exgen.cli.errors import InputError
@@ -19,10 +21,16 @@ from exgen.cli.errors import InputError
               help="Submissions per minute per student link.")
 @click.option("--address-limit", default=3000, show_default=True, type=click.IntRange(600, 100_000_000), metavar="N",
               help="Requests per minute per client address and worker (a class often shares one address).")
+@click.option("--broker-url", envvar="EXGEN_BROKER_URL", default="", metavar="URL",
+              help="Send long jobs (render, export, report, regrade) to exgen worker processes through this "
+                   "Redis (also EXGEN_BROKER_URL); default: a process pool of this service.")
+@click.option("--files", envvar="EXGEN_FILES", default="", metavar="DIR",
+              help="Where job results are kept, shared with the workers (also EXGEN_FILES); default "
+                   "exgen-files next to a SQLite database.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log each request on stderr (students' link tokens are never logged).")
 @click.pass_obj
-def serve(obj, host, port, workers, base_url, rate_limit, address_limit, access_log):
+def serve(obj, host, port, workers, base_url, rate_limit, address_limit, broker_url, files, access_log):
     """Serve students' pages, the teacher API and the dashboard until Ctrl-C.
 
     Prints "exgen: serving on http://HOST:PORT" once it accepts connections. Students open
@@ -34,7 +42,8 @@ def serve(obj, host, port, workers, base_url, rate_limit, address_limit, access_
     from exgen.storage.session import DatabaseError
 
     config = ServiceConfig(database_url=obj["database_url"], base_url=check_base_url(base_url) if base_url else "",
-                           rate_limit=rate_limit, address_limit=address_limit)
+                           rate_limit=rate_limit, address_limit=address_limit, broker_url=broker_url,
+                           files=os.path.abspath(files) if files else "")
     try:
         run(config, host=host, port=port, workers=workers, access_log=access_log)
     except DatabaseError as e:

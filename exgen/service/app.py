@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from exgen import __version__
-from exgen.service import dashboard, errors, lti, student, teacher
+from exgen.service import dashboard, errors, jobs, lti, student, teacher
 from exgen.service.config import ServiceConfig
 from exgen.service.protection import BodyLimit, RateLimit, SecurityHeaders
 from exgen.service.schemas import Health
@@ -32,7 +32,25 @@ class Service:
     """What routes share: the configuration and database sessions."""
 
     def __init__(self, config: ServiceConfig):
+        from exgen.jobs.files import store_for
+
         self.config = config
+        self.store = store_for(config.database_url, config.files or None)
+        self._jobs = None
+
+    @property
+    def jobs(self):
+        """Where long jobs run: the broker's workers, or this process's pool (made on first use)."""
+        if self._jobs is None:
+            from exgen.jobs.dispatch import dispatcher_for
+
+            self._jobs = dispatcher_for(self.config.database_url, self.store, self.config.broker_url or None)
+        return self._jobs
+
+    def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None
 
     def session(self):
         """A session committed as one transaction when the block ends (or rolled back)."""
@@ -46,6 +64,16 @@ class Service:
 
     def secure_cookies(self, request: Request) -> bool:
         return request.url.scheme == "https" or self.config.base_url.startswith("https:")
+
+
+def _resume_jobs(service: Service) -> None:
+    """Without a broker nothing kept the parts of jobs this service had queued when it stopped:
+    send them again (a part run twice is harmless, see exgen.jobs.kinds)."""
+    from exgen.jobs.runner import Sessions, unfinished_parts
+
+    with Sessions(service.config.database_url)() as session:
+        if unfinished_parts(session):
+            service.jobs.resume()
 
 
 def static_dir() -> str:
@@ -66,7 +94,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         # the engine's pool has connections (5 + 10 overflow): more threads would only wait for
         # a connection and contend for the interpreter lock.
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
-        yield
+        if not config.broker_url:
+            await run_in_threadpool(_resume_jobs, service)
+        try:
+            yield
+        finally:
+            service.close()
 
     app = FastAPI(
         title="exgen",
@@ -100,6 +133,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     app.include_router(student.router)
     app.include_router(teacher.router)
+    app.include_router(jobs.router)
     app.include_router(dashboard.router)
     app.include_router(lti.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")

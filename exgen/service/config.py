@@ -29,12 +29,18 @@ class ServiceConfig:
     max_student_body: int = MAX_STUDENT_BODY
     max_upload: int = MAX_UPLOAD
     threads: int = int(os.environ.get("EXGEN_THREADS", "12"))  # requests at the database at once, per process
+    #: Long jobs go to ``exgen worker`` processes through this Redis; "" = a local process pool.
+    broker_url: str = ""
+    #: The file store of job results ("" = exgen-files next to a SQLite database; see exgen.jobs.files).
+    files: str = ""
 
     ENVIRONMENT = {
         "database_url": "EXGEN_DATABASE_URL",
         "base_url": "EXGEN_BASE_URL",
         "rate_limit": "EXGEN_RATE_LIMIT",
         "address_limit": "EXGEN_ADDRESS_LIMIT",
+        "broker_url": "EXGEN_BROKER_URL",
+        "files": "EXGEN_FILES",
     }
 
     def to_environment(self) -> dict[str, str]:
@@ -48,4 +54,6 @@ class ServiceConfig:
             base_url=env.get("EXGEN_BASE_URL", ""),
             rate_limit=int(env.get("EXGEN_RATE_LIMIT", DEFAULT_RATE_LIMIT)),
             address_limit=int(env.get("EXGEN_ADDRESS_LIMIT", DEFAULT_ADDRESS_LIMIT)),
+            broker_url=env.get("EXGEN_BROKER_URL", ""),
+            files=env.get("EXGEN_FILES", ""),
         )

@@ -222,6 +222,38 @@ class GradeResult(BaseModel):
     summary: str
 
 
+# -- long jobs (design §11) ------------------------------------------------------------------------
+class RenderRequest(BaseModel):
+    """Which documents to render; every field may be left out (the whole class, A4, no combined files)."""
+
+    model_config = ConfigDict(extra="forbid")
+    students: Optional[list[str]] = Field(default=None, description="student ids (default: every student)",
+                                          examples=[["s001", "s002"]])
+    combined: bool = Field(default=False, description="add all-worksheets.pdf and all-keys.pdf for printing")
+    paper: Literal["a4", "letter"] = "a4"
+
+
+class JobAccepted(BaseModel):
+    """The job is queued: follow it at ``/api/jobs/{job}`` (also the Location header)."""
+
+    job: int
+
+
+class JobStatus(BaseModel):
+    job: int
+    kind: Literal["render", "export", "report", "regrade"]
+    assignment: str
+    state: Literal["queued", "running", "done", "failed"]
+    done: int = Field(description="units done: students rendered, submissions re-marked")
+    total: int
+    result: Optional[str] = Field(description="where to download the result once done (null before, "
+                                              "and for a regrade)")
+    summary: str = Field(description="what the command would print, once done")
+    error: str = Field(description="why the job failed ('' unless failed)")
+    created_at: str
+    finished_at: Optional[str]
+
+
 def errors(*codes: int, **described: str) -> dict:
     """OpenAPI ``responses`` entries with the error shape for these status codes."""
     text = {
