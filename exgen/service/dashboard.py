@@ -126,8 +126,18 @@ def _assignment_context(session, name: str) -> dict | None:
                      "percent": round(100 * entry["score"] / entry["max_score"]) if entry["max_score"] else 0,
                      "per_exercise": per_exercise, "attempts": count,
                      "last": last.strftime("%Y-%m-%d %H:%M") if last else "", "late": pks.get(sid) in late})
+    from exgen.storage.models import Job
+
+    jobs = session.scalars(select(Job).where(Job.assignment == name).order_by(Job.id.desc()).limit(JOBS_SHOWN)).all()
     return {"assignment": assignment, "results": results, "rows": rows, "analysis": analysis,
-            "status_labels": STATUS_LABELS, "formats": list(FORMATS.values())}
+            "status_labels": STATUS_LABELS, "formats": list(FORMATS.values()), "jobs": jobs}
+
+
+#: The newest jobs of an assignment listed on its page.
+JOBS_SHOWN = 5
+JOB_LABELS = {"render": "Worksheets and answer keys", "export": "Export", "report": "Item analysis",
+              "regrade": "Regrade"}
+JOB_UNITS = {"render": "students", "export": "files", "report": "reports", "regrade": "submissions"}
 
 
 @router.get("/a/{name}")
@@ -169,3 +179,43 @@ def grade(name: str, request: Request, file: Annotated[UploadFile, File()],
             return _page("message.html", 404, title="Not found", text=f"There is no assignment named {name!r}.")
         return _page("dashboard_assignment.html", status, who=who.label,
                      csrf=csrf_token(session, request.cookies[SESSION_COOKIE]), graded=graded, error=error, **context)
+
+
+@router.post("/a/{name}/render")
+def render_class(name: str, request: Request, csrf: Annotated[str, Form(max_length=100)] = ""):
+    """Render the class (and the combined files to print) as a job; then its page."""
+    from exgen.service.errors import ApiError
+    from exgen.service.jobs import submit_job
+    from exgen.storage.tokens import csrf_ok
+
+    service = request.app.state.service
+    with service.session() as session:
+        who = _signed_in(session, request)
+        if who is None:
+            return _sign_in_page("Sign in again: your session has ended.", 401)
+        if not _same_origin(request) or not csrf_ok(session, request.cookies.get(SESSION_COOKIE, ""), csrf):
+            return _page("message.html", 403, title="Refused",
+                         text="This form is out of date or came from another site. Reload the page and try again.")
+    try:
+        job_id = submit_job(service, "render", name, {"combined": True, "base_url": service.base_url(request)},
+                            who.label)
+    except ApiError as e:
+        return _page("message.html", e.status_code, title="Not started", text=str(e.detail))
+    return RedirectResponse(f"/dashboard/jobs/{job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(job_id: int, request: Request):
+    """A job's progress (the page refreshes itself until the job is over) and its download."""
+    from exgen.jobs.runner import job_status
+    from exgen.storage.tokens import csrf_token
+
+    with request.app.state.service.session() as session:
+        who = _signed_in(session, request)
+        if who is None:
+            return _sign_in_page("Sign in to see this job.", 401)
+        job = job_status(session, job_id) if 0 < job_id < 2**31 else None
+        if job is None:
+            return _page("message.html", 404, title="Not found", text=f"There is no job {job_id}.")
+        return _page("dashboard_job.html", who=who.label, csrf=csrf_token(session, request.cookies[SESSION_COOKIE]),
+                     job=job, labels=JOB_LABELS, units=JOB_UNITS)
