@@ -173,7 +173,8 @@ def _finish_render(ctx: PartContext, outcomes: list[dict]) -> tuple[str, str]:
 
         ctx.store.save(result, write)
     ctx.store.remove(f"{ctx.prefix}/documents")
-    return result, f"{len(chosen)} students: {len(files)} PDF files in {Path(result).name}"
+    count = len(files) + (len(COMBINED) if ctx.params["combined"] and files else 0)
+    return result, f"{len(chosen)} students: {count} PDF files in {Path(result).name}"
 
 
 # -- export, report, regrade: one part each ------------------------------------------------------

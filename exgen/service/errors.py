@@ -46,6 +46,8 @@ def validation_message(exc: RequestValidationError) -> str:
     message = first.get("msg", "invalid")
     if first.get("type") == "missing":
         message = "missing"
+    if first.get("type") == "json_invalid":  # its location is (body, character offset): no field
+        return f"body: not valid JSON (at character {first.get('loc', ('', '?'))[-1]})"
     return f"{_field(first.get('loc', ()))}: {message}"
 
 
