@@ -80,6 +80,11 @@ def work(database_url: str, broker_url: str, store, threads: int = 1, ready: Cal
 
     from exgen.jobs.runner import run_part
 
+    import logging
+
+    # what a worker logs: each part's runs and each job's end (exgen.jobs), others' warnings
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s")
+    logging.getLogger("exgen.jobs").setLevel(logging.INFO)
     broker = redis_broker(broker_url)
     part_actor(broker, run=lambda job_id, position: run_part(database_url, store, job_id, position))
     try:

@@ -137,6 +137,7 @@ def run_part(database_url: str, store: FileStore | str | None, job_id: int, posi
             context = dict(job_id=job_id, assignment=job.assignment, params=dict(job.params))
     if finished:  # delivered again after it was marked finished: the result may still be owed
         return _finish_if_last(sessions, store, job_id, position)
+    log.info("job %s part %s: run %s", job_id, position, attempts)
     if attempts > MAX_ATTEMPTS:
         return _fail(sessions, job_id, f"part {position + 1} was started {MAX_ATTEMPTS} times without finishing "
                                        "(its worker stopped each time)")
