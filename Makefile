@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/copies.py
+	$(BIN)/python bench/scale.py
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
