@@ -19,6 +19,8 @@ import threading
 from exgen.jobs.files import FileStore
 
 log = logging.getLogger("exgen.jobs")
+#: Times the local pool sends a part again after a failed run before leaving it for a restart.
+RESENDS = 6
 
 
 def dispatcher_for(database_url: str, store: FileStore, broker_url: str | None = None, workers: int | None = None):
@@ -69,6 +71,7 @@ class LocalPool:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pool = None
+        self._tries: dict[tuple[int, int], int] = {}
 
     def send(self, job_id: int, positions) -> None:
         for position in positions:
@@ -127,10 +130,22 @@ class LocalPool:
         if future.cancelled():
             return
         error = future.exception()
-        if error is not None:
-            # the run asked to be run again (it counted its attempt), or its process died
-            log.warning("job %s part %s: run again after %s", *item, type(error).__name__)
-            self._inbox.put(item)
+        if error is None:
+            self._tries.pop(item, None)
+            return
+        # the run asked to be run again (it counted its attempt), its process died, or the
+        # database did not answer (then the run could not count): again after a pause, a few
+        # times; a part given up here stays unfinished in the database and is resumed by the
+        # next start of the service
+        tries = self._tries[item] = self._tries.get(item, 0) + 1
+        if tries > RESENDS:
+            self._tries.pop(item, None)
+            log.error("job %s part %s: given up after %s runs that failed (%s)", *item, tries, type(error).__name__)
+            return
+        log.warning("job %s part %s: run again after %s", *item, type(error).__name__)
+        timer = threading.Timer(min(30.0, 0.5 * 2 ** tries), self._inbox.put, args=(item,))
+        timer.daemon = True
+        timer.start()
 
 
 # -- a broker: Dramatiq over Redis ---------------------------------------------------------------------
