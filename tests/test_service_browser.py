@@ -153,6 +153,16 @@ def test_a_teacher_signs_in_to_the_dashboard(browser, server, request):
     assert page.get_by_role("link", name="Item analysis report (PDF)").count() == 1
     assert page.locator("table.shares tbody tr").count() == 42
     shoot(page, "dashboard-desktop", request, height=1300)
+    # the class rendered as a job: its page refreshes itself until the download is there
+    with page.expect_navigation():
+        page.get_by_role("button", name="Render the class").click()
+    assert "/dashboard/jobs/" in page.url
+    page.locator("a.download").wait_for(timeout=180_000)
+    assert page.locator(".job-state").inner_text().startswith("Done. 5 students: 12 PDF files")
+    shoot(page, "dashboard-job", request, height=400)
+    href = page.get_by_role("link", name="Download").get_attribute("href")
+    zipped = page.request.get(base + href)  # with the browser's signed-in cookie
+    assert zipped.ok and zipped.headers["content-type"] == "application/zip" and zipped.body()[:2] == b"PK"
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
     assert page.get_by_label("Teacher token").count() == 1
