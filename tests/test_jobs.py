@@ -199,6 +199,43 @@ def test_a_restarted_service_finishes_the_jobs_it_had_queued(database_url, tmp_p
         assert c.get(status["result"], headers=h).content[:2] == b"PK"
 
 
+def test_service_processes_take_each_orphaned_job_once(database_url, tmp_path):
+    """Several service processes without a broker (exgen serve --workers N): a job nobody owns,
+    or whose owner fell silent, is taken by exactly one of them."""
+    from datetime import timedelta
+
+    from exgen.jobs.dispatch import STALE, LocalPool
+    from exgen.storage.models import utcnow
+
+    assign_hw3(database_url, tmp_path)
+    store = FileStore(tmp_path / "files")
+    with session_scope(database_url) as session:
+        orphan = create_job(session, "report", "hw3").id  # queued by a service that stopped before sending it
+        silent = create_job(session, "export", "hw3", {"format": "qti21"})
+        silent.owner, silent.owner_seen_at = "gone:1:0", utcnow() - timedelta(seconds=STALE + 5)
+        alive = create_job(session, "export", "hw3", {"format": "moodle"})
+        alive.owner, alive.owner_seen_at = "busy:2:0", utcnow()
+        silent, alive = silent.id, alive.id
+    first, second = LocalPool(database_url, store, 1), LocalPool(database_url, store, 1)
+    try:
+        first._sweep()
+        second._sweep()
+        assert first._pending == {(orphan, 0), (silent, 0)} and second._pending == set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with session_scope(database_url) as session:
+                states = {job.id: (job.state, job.owner) for job in session.scalars(select(Job))}
+            if states[orphan][0] == states[silent][0] == "done":
+                break
+            time.sleep(0.2)
+        assert states == {orphan: ("done", first.owner), silent: ("done", first.owner), alive: ("queued", "busy:2:0")}
+        with session_scope(database_url) as session:
+            assert session.scalars(select(JobPart.attempts).order_by(JobPart.job_id)).all() == [1, 1, 0]
+    finally:
+        first.close()
+        second.close()
+
+
 def test_the_dashboard_renders_the_class_and_follows_the_job(database_url, tmp_path):
     import re
 

@@ -2,8 +2,9 @@
 state, request and progress are in the database, its result in the file store.
 
 - :class:`LocalPool` (no broker, the default): a pool of processes of this service (spawned,
-  not forked: the service has threads and open connections). Parts of jobs left unfinished by
-  a restart are sent again when the service starts (:meth:`LocalPool.resume`).
+  not forked: the service has threads and open connections). Each job has an owning service
+  process; the parts of a job whose owner stopped (a restart, a crash) are taken over by a
+  live one, so nothing queued is lost and no two processes run the same job at once.
 - :class:`QueueDispatcher` (``EXGEN_BROKER_URL=redis://...``): Dramatiq messages on Redis, run
   by ``exgen worker`` processes on any machine sharing the database and the file store; Redis
   keeps them across restarts of the app, and hands a dead worker's message to another.
@@ -19,8 +20,11 @@ import threading
 from exgen.jobs.files import FileStore
 
 log = logging.getLogger("exgen.jobs")
-#: Times the local pool sends a part again after a failed run before leaving it for a restart.
+#: Times the local pool sends a part again after a failed run before leaving it.
 RESENDS = 6
+#: Seconds between the local pool's looks at the jobs table, and after which a job whose
+#: owning service process has not said it is alive is taken over by another.
+SWEEP_EVERY, STALE = 15.0, 60.0
 
 
 def dispatcher_for(database_url: str, store: FileStore, broker_url: str | None = None, workers: int | None = None):
@@ -60,33 +64,41 @@ def _run_in_child(database_url: str, root: str, job_id: int, position: int) -> s
 class LocalPool:
     """Parts run in processes of this service, at most ``workers`` at once (default: one per
     CPU). One thread owns the pool: it submits parts, sends a part again when its run asks for
-    it (an error with attempts left) and replaces the pool if a process of it died."""
+    it (an error with attempts left), replaces the pool if a process of it died, and keeps the
+    jobs' ownership: every ``SWEEP_EVERY`` seconds it marks its jobs as alive and takes over the
+    jobs of a service process that fell silent for ``STALE`` seconds (stopped, crashed; or
+    several ``exgen serve --workers`` processes starting at once: one takes each job)."""
 
     def __init__(self, database_url: str, store: FileStore, workers: int | None = None):
+        import secrets
+        import socket
+
         from exgen.render.writer import default_jobs
 
         self.database_url, self.store = database_url, store
         self.workers = workers or default_jobs()
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._inbox: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pool = None
         self._tries: dict[tuple[int, int], int] = {}
+        self._pending: set[tuple[int, int]] = set()
 
     def send(self, job_id: int, positions) -> None:
-        for position in positions:
-            self._inbox.put((job_id, position))
-        self._start()
+        from sqlalchemy import update
 
-    def resume(self) -> int:
-        """Send again every unfinished part of an unfinished job (after a restart); how many."""
-        from exgen.jobs.runner import Sessions, unfinished_parts
+        from exgen.jobs.runner import Sessions
+        from exgen.storage.models import Job, utcnow
 
         with Sessions(self.database_url)() as session:
-            parts = unfinished_parts(session)
-        for job_id, position in parts:
-            self.send(job_id, [position])
-        return len(parts)
+            session.execute(update(Job).where(Job.id == job_id).values(owner=self.owner, owner_seen_at=utcnow()))
+        self._enqueue([(job_id, position) for position in positions])
+
+    def resume(self) -> None:
+        """Start the pool's thread: it takes over unfinished jobs no live process owns (those of
+        a service that stopped), now and from time to time."""
+        self._start()
 
     def close(self) -> None:
         if self._thread is not None:
@@ -94,6 +106,14 @@ class LocalPool:
             self._thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _enqueue(self, items) -> None:
+        with self._lock:
+            items = [item for item in items if item not in self._pending]
+            self._pending.update(items)
+        for item in items:
+            self._inbox.put(item)
+        self._start()
 
     def _start(self) -> None:
         with self._lock:
@@ -108,11 +128,47 @@ class LocalPool:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_child_start, initargs=(os.getpid(),))
 
+    def _sweep(self) -> None:
+        """Say this process's jobs are alive; take over the jobs whose owner is silent."""
+        from datetime import timedelta
+
+        from sqlalchemy import or_, select, update
+
+        from exgen.jobs.runner import Sessions, unfinished_parts
+        from exgen.storage.models import Job, utcnow
+
+        active = Job.state.in_(("queued", "running"))
+        now = utcnow()
+        with Sessions(self.database_url)() as session:
+            session.execute(update(Job).where(active, Job.owner == self.owner).values(owner_seen_at=now))
+            silent = or_(Job.owner.is_(None), Job.owner_seen_at < now - timedelta(seconds=STALE))
+            taken = []
+            for job_id in session.scalars(select(Job.id).where(active, silent).order_by(Job.id)).all():
+                claimed = session.execute(update(Job).where(Job.id == job_id, active, silent)
+                                          .values(owner=self.owner, owner_seen_at=now)).rowcount
+                if claimed:
+                    taken.append(job_id)
+            parts = [part for job_id in taken for part in unfinished_parts(session, job_id)]
+        if parts:
+            log.info("taking over %s unfinished parts of jobs %s", len(parts), taken)
+            self._enqueue(parts)
+
     def _loop(self) -> None:
+        import time
         from concurrent.futures.process import BrokenProcessPool
 
+        swept = 0.0
         while True:
-            item = self._inbox.get()
+            if time.monotonic() - swept >= SWEEP_EVERY:
+                swept = time.monotonic()
+                try:
+                    self._sweep()
+                except Exception as e:  # the database does not answer: the next sweep tries again
+                    log.warning("jobs: cannot look for unfinished jobs (%s: %s)", type(e).__name__, e)
+            try:
+                item = self._inbox.get(timeout=SWEEP_EVERY)
+            except queue.Empty:
+                continue
             if item is None:
                 return
             job_id, position = item
@@ -131,21 +187,25 @@ class LocalPool:
             return
         error = future.exception()
         if error is None:
-            self._tries.pop(item, None)
+            self._finished(item)
             return
         # the run asked to be run again (it counted its attempt), its process died, or the
         # database did not answer (then the run could not count): again after a pause, a few
-        # times; a part given up here stays unfinished in the database and is resumed by the
-        # next start of the service
+        # times; a part given up here is taken over later, by this process or another
         tries = self._tries[item] = self._tries.get(item, 0) + 1
         if tries > RESENDS:
-            self._tries.pop(item, None)
+            self._finished(item)
             log.error("job %s part %s: given up after %s runs that failed (%s)", *item, tries, type(error).__name__)
             return
         log.warning("job %s part %s: run again after %s", *item, type(error).__name__)
         timer = threading.Timer(min(30.0, 0.5 * 2 ** tries), self._inbox.put, args=(item,))
         timer.daemon = True
         timer.start()
+
+    def _finished(self, item) -> None:
+        with self._lock:
+            self._tries.pop(item, None)
+            self._pending.discard(item)
 
 
 # -- a broker: Dramatiq over Redis ---------------------------------------------------------------------
@@ -168,8 +228,8 @@ class QueueDispatcher:
         for position in positions:
             actor.send(job_id, position)
 
-    def resume(self) -> int:
-        return 0  # Redis keeps the messages; a dead worker's are delivered again by the broker
+    def resume(self) -> None:
+        pass  # Redis keeps the messages; a dead worker's are delivered again by the broker
 
     def close(self) -> None:
         if self._actor is not None:

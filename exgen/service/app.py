@@ -66,16 +66,6 @@ class Service:
         return request.url.scheme == "https" or self.config.base_url.startswith("https:")
 
 
-def _resume_jobs(service: Service) -> None:
-    """Without a broker nothing kept the parts of jobs this service had queued when it stopped:
-    send them again (a part run twice is harmless, see exgen.jobs.kinds)."""
-    from exgen.jobs.runner import Sessions, unfinished_parts
-
-    with Sessions(service.config.database_url)() as session:
-        if unfinished_parts(session):
-            service.jobs.resume()
-
-
 def static_dir() -> str:
     return str(files("exgen.service") / "static")
 
@@ -95,7 +85,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         # a connection and contend for the interpreter lock.
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
         if not config.broker_url:
-            await run_in_threadpool(_resume_jobs, service)
+            service.jobs.resume()  # jobs a stopped service process left queued are taken over
         try:
             yield
         finally:

@@ -371,6 +371,10 @@ class Job(Base):
     #: The part whose run builds the result once every part is finished (claimed once).
     finisher: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")  # the teacher token's label
+    #: Without a broker: the service process whose pool runs the job, and when it last said so
+    #: (a job whose owner fell silent is taken over by another process; exgen.jobs.dispatch).
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    owner_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

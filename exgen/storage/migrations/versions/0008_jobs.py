@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("finisher", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("owner", sa.String(length=100), nullable=True),
+        _when("owner_seen_at", nullable=True),
         _when("created_at"),
         _when("started_at", nullable=True),
         _when("finished_at", nullable=True),
