@@ -236,6 +236,57 @@ def test_service_processes_take_each_orphaned_job_once(database_url, tmp_path):
         second.close()
 
 
+POOL_SCRIPT = """
+import multiprocessing, sys, time
+from exgen.jobs.dispatch import LocalPool
+from exgen.jobs.files import FileStore
+from exgen.jobs.runner import create_job
+from exgen.storage.session import session_scope
+
+url, root = sys.argv[1:3]
+with session_scope(url) as session:
+    job = create_job(session, "render", "hw3")
+    job_id, parts = job.id, len(job.parts)
+pool = LocalPool(url, FileStore(root), 2)
+pool.send(job_id, range(parts))
+while len(multiprocessing.active_children()) < 2:
+    time.sleep(0.05)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_the_pool_processes_die_with_the_service(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from exgen.service.serve import die_with_parent
+
+    url = f"sqlite:///{tmp_path / 'exgen.db'}"
+    assign_hw3(url, tmp_path)
+    service = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT, url, str(tmp_path / "files")],
+                               stdout=subprocess.PIPE, preexec_fn=die_with_parent)
+    try:
+        children = [int(pid) for pid in service.stdout.readline().split()]
+        assert len(children) == 2 and all(_alive(pid) for pid in children)
+    finally:
+        service.send_signal(signal.SIGKILL)  # no clean-up runs in the service
+        service.wait()
+    deadline = time.monotonic() + 5  # at once (PR_SET_PDEATHSIG), or within a second (the watch)
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in children)
+
+
 def test_the_dashboard_renders_the_class_and_follows_the_job(database_url, tmp_path):
     import re
 
