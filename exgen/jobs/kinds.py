@@ -43,7 +43,7 @@ class PartContext:
     """What a running part gets: the database (a session factory), the job's request, the file
     store with the job's keys, and the progress callback (units done, added up)."""
 
-    session: Callable  # () -> context manager of a committed session
+    session: Callable  # () -> context manager of a committed session; .database_url (runner.Sessions)
     job_id: int
     assignment: str
     params: dict
@@ -234,6 +234,7 @@ def _plan_regrade(session, name: str, params: dict) -> Plan:
 
 def _run_regrade(ctx: PartContext, payload: dict) -> dict:
     from exgen.grading.store import regrade
+    from exgen.lti.outcomes import send_pending
 
     # One transaction, under the assignment's lock: it commits whole or not at all, and a
     # second run re-marks the same stored rows to the same marks (nothing is applied twice).
@@ -241,14 +242,8 @@ def _run_regrade(ctx: PartContext, payload: dict) -> dict:
     with ctx.session() as session:
         summary = regrade(session, ctx.assignment)
     ctx.progress(summary.submissions)
-    from exgen.lti.outcomes import send_pending
-
-    send_pending(_database_url(ctx))  # kept scores the regrade changed go to the LMS, as the command
+    send_pending(ctx.session.database_url)  # kept scores the regrade changed go to the LMS, as the command's
     return {"result": None, "summary": summary.line()}
-
-
-def _database_url(ctx: PartContext) -> str:
-    return ctx.session.database_url  # set by exgen.jobs.runner
 
 
 def _finish_single(ctx: PartContext, outcomes: list[dict]) -> tuple[str | None, str]:

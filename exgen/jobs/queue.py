@@ -3,8 +3,10 @@
 Why Dramatiq: a message is acknowledged only after its actor returns (at-least-once delivery);
 its Redis broker keeps each worker's unacknowledged messages under that worker's id and, once
 the worker has sent no heartbeat for ``heartbeat_timeout``, queue maintenance puts them back on
-the queue for another worker — a worker killed mid-part loses nothing. RQ moves a dead worker's
-job to its failed registry instead of back onto the queue; Celery needs ``acks_late`` plus
+the queue for another worker — a worker killed mid-part loses nothing (read in
+``dramatiq/brokers/redis/dispatch.lua``, and tested). RQ keeps a killed worker's job in its
+started-job registry until a cleanup declares it abandoned and moves it to the failed-job
+registry: running it again is left to a retry policy or to us. Celery needs ``acks_late`` plus
 ``reject_on_worker_lost`` for the same behaviour and brings far more machinery than one queue.
 
 Settings (environment): ``EXGEN_WORKER_HEARTBEAT`` — seconds without a heartbeat after which a
