@@ -117,14 +117,16 @@ def _plan_render(session, name: str, params: dict) -> Plan:
                                         "combined": combined, "paper": paper, "base_url": base_url})
 
 
-def _render_inputs(ctx: PartContext):
+def _render_inputs(ctx: PartContext, students: list[str]):
+    """The assignment with the variants of ``students`` only (its whole roster: file names are
+    made unique over it), and those students' worksheet identities."""
     from exgen.paper.tickets import worksheet_identities
     from exgen.storage.records import load_assignment
 
     with ctx.session() as session:
-        record = load_assignment(session, ctx.assignment)
-        identities = worksheet_identities(session, record, ctx.params.get("base_url"))
-    return record, identities
+        record = load_assignment(session, ctx.assignment, variants_of=students)
+        identities = worksheet_identities(session, record, ctx.params.get("base_url")) if students else {}
+    return record, {sid: identities[sid] for sid in students if sid in identities}
 
 
 def _documents(stem: str) -> list[str]:
@@ -136,7 +138,7 @@ def _documents(stem: str) -> list[str]:
 def _run_render(ctx: PartContext, payload: dict) -> dict:
     from exgen.render.writer import file_stems, render_assignment
 
-    record, identities = _render_inputs(ctx)
+    record, identities = _render_inputs(ctx, payload["students"])
     stems = file_stems([s["student_id"] for s in record.students])
     out = ctx.store.scratch(f"{ctx.prefix}/documents")
     missing = [sid for sid in payload["students"]
@@ -152,7 +154,7 @@ def _finish_render(ctx: PartContext, outcomes: list[dict]) -> tuple[str, str]:
     from exgen.render.writer import COMBINED, concatenate, file_stems
 
     result = f"{ctx.prefix}/{ctx.assignment}-documents.zip"
-    record, _ = _render_inputs(ctx)
+    record, _ = _render_inputs(ctx, [])
     stems = file_stems([s["student_id"] for s in record.students])
     chosen = ctx.params["students"] or [s["student_id"] for s in record.students]
     out = ctx.store.scratch(f"{ctx.prefix}/documents")

@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -303,7 +303,9 @@ class AssignmentRecord:
         return {(v.student_id, v.exercise): v for v in self.variants}
 
 
-def load_assignment(session: Session, name: str) -> AssignmentRecord:
+def load_assignment(session: Session, name: str, variants_of: Iterable[str] | None = None) -> AssignmentRecord:
+    """The assignment with its whole roster and every variant — or only the variants of the
+    students ``variants_of`` (a job's part renders a few students of a class of thousands)."""
     assignment = find_assignment(session, name)
     exercises = session.scalars(
         select(Exercise).where(Exercise.assignment_id == assignment.id).order_by(Exercise.position)).all()
@@ -311,9 +313,11 @@ def load_assignment(session: Session, name: str) -> AssignmentRecord:
         select(Student).where(Student.assignment_id == assignment.id).order_by(Student.position)).all()
     by_pk = {s.id: s for s in students}
     by_exercise = {e.id: e for e in exercises}
-    rows = session.execute(
-        select(Variant).join(Exercise).where(Exercise.assignment_id == assignment.id)
-    ).scalars().all()
+    query = select(Variant).join(Exercise).where(Exercise.assignment_id == assignment.id)
+    if variants_of is not None:
+        wanted = set(variants_of)
+        query = query.where(Variant.student_pk.in_([s.id for s in students if s.student_id in wanted]))
+    rows = session.execute(query).scalars().all()
     order = {s.id: i for i, s in enumerate(students)}
     rows = sorted(rows, key=lambda v: (order[v.student_pk], by_exercise[v.exercise_id].position))
     variants = [
