@@ -126,7 +126,7 @@ def main(rounds: int = 2, class_size: int = 40) -> None:
         assign_class(url, class_size)
         warm = [f"b{n:04d}" for n in range(1, 9)]  # two parts: imports, fonts, caches in each process
         store = FileStore(f"{tmp}/files")
-        pool, queue = LocalPool(url, store), QueueDispatcher(REDIS_URL)
+        pool, queue = LocalPool(url, store), QueueDispatcher(url, REDIS_URL)
         render_job(url, pool, warm)
         timings = {"pool": [], 1: [], 2: []}
         try:

@@ -25,11 +25,13 @@ RESENDS = 6
 #: Seconds between the local pool's looks at the jobs table, and after which a job whose
 #: owning service process has not said it is alive is taken over by another.
 SWEEP_EVERY, STALE = 15.0, 60.0
+#: The owner of a job sent to the broker: Redis holds its parts, no local pool takes it over.
+QUEUED = "queue"
 
 
 def dispatcher_for(database_url: str, store: FileStore, broker_url: str | None = None, workers: int | None = None):
     if broker_url:
-        return QueueDispatcher(broker_url)
+        return QueueDispatcher(database_url, broker_url)
     return LocalPool(database_url, store, workers)
 
 
@@ -132,7 +134,7 @@ class LocalPool:
         """Say this process's jobs are alive; take over the jobs whose owner is silent."""
         from datetime import timedelta
 
-        from sqlalchemy import or_, select, update
+        from sqlalchemy import and_, or_, select, update
 
         from exgen.jobs.runner import Sessions, unfinished_parts
         from exgen.storage.models import Job, utcnow
@@ -141,7 +143,7 @@ class LocalPool:
         now = utcnow()
         with Sessions(self.database_url)() as session:
             session.execute(update(Job).where(active, Job.owner == self.owner).values(owner_seen_at=now))
-            silent = or_(Job.owner.is_(None), Job.owner_seen_at < now - timedelta(seconds=STALE))
+            silent = or_(Job.owner.is_(None), and_(Job.owner != QUEUED, Job.owner_seen_at < now - timedelta(seconds=STALE)))
             taken = []
             for job_id in session.scalars(select(Job.id).where(active, silent).order_by(Job.id)).all():
                 claimed = session.execute(update(Job).where(Job.id == job_id, active, silent)
@@ -191,11 +193,18 @@ class LocalPool:
             return
         # the run asked to be run again (it counted its attempt), its process died, or the
         # database did not answer (then the run could not count): again after a pause, a few
-        # times; a part given up here is taken over later, by this process or another
+        # times, then the job fails with the reason (if the database lets us say so)
         tries = self._tries[item] = self._tries.get(item, 0) + 1
         if tries > RESENDS:
             self._finished(item)
             log.error("job %s part %s: given up after %s runs that failed (%s)", *item, tries, type(error).__name__)
+            try:
+                from exgen.jobs.runner import Sessions, _fail
+
+                _fail(Sessions(self.database_url), item[0],
+                      f"part {item[1] + 1} could not be run ({type(error).__name__}: {error})")
+            except Exception:
+                pass  # the database is gone too: the job stays unfinished, its owner alive
             return
         log.warning("job %s part %s: run again after %s", *item, type(error).__name__)
         timer = threading.Timer(min(30.0, 0.5 * 2 ** tries), self._inbox.put, args=(item,))
@@ -212,8 +221,8 @@ class LocalPool:
 class QueueDispatcher:
     """Parts become Dramatiq messages; ``exgen worker`` processes run them (``exgen.jobs.queue``)."""
 
-    def __init__(self, broker_url: str):
-        self.broker_url = broker_url
+    def __init__(self, database_url: str, broker_url: str):
+        self.database_url, self.broker_url = database_url, broker_url
         self._actor = None
 
     def _part(self):
@@ -224,7 +233,14 @@ class QueueDispatcher:
         return self._actor
 
     def send(self, job_id: int, positions) -> None:
+        from sqlalchemy import update
+
+        from exgen.jobs.runner import Sessions
+        from exgen.storage.models import Job
+
         actor = self._part()
+        with Sessions(self.database_url)() as session:  # the queue owns it: no local pool takes it over
+            session.execute(update(Job).where(Job.id == job_id).values(owner=QUEUED))
         for position in positions:
             actor.send(job_id, position)
 

@@ -85,7 +85,7 @@ def _plan_render(session, name: str, params: dict) -> Plan:
     from exgen.storage.records import load_assignment
 
     _known_keys(params, {"students", "combined", "paper", "base_url"})
-    record = load_assignment(session, name)
+    record = load_assignment(session, name, variants_of=())  # the roster is enough here
     roster = [s["student_id"] for s in record.students]
     students = params.get("students")
     if students is None:
@@ -108,9 +108,10 @@ def _plan_render(session, name: str, params: dict) -> Plan:
     if not isinstance(combined, bool):
         raise JobInputError("combined", "true or false")
     base_url = params.get("base_url")
-    # made here, once: a worksheet's link needs the student's link row, which must exist before
-    # parts run side by side (they only read it)
-    worksheet_identities(session, record, base_url)
+    if base_url:
+        # made here, once: a worksheet's link needs the student's link row, which must exist
+        # before parts run side by side (they only read it)
+        worksheet_identities(session, record, base_url)
     size = part_size(len(chosen))
     payloads = [{"students": chosen[i:i + size]} for i in range(0, len(chosen), size)]
     return Plan(len(chosen), payloads, {"students": None if students is None else chosen,
@@ -147,7 +148,7 @@ def _run_render(ctx: PartContext, payload: dict) -> dict:
     if missing:
         render_assignment(record, out, paper=ctx.params["paper"], jobs=1, identities=identities,
                           students=missing, progress=ctx.progress)
-    return {}
+    return {"students": payload["students"]}  # what the finish zips, in this order
 
 
 def _finish_render(ctx: PartContext, outcomes: list[dict]) -> tuple[str, str]:
@@ -156,7 +157,7 @@ def _finish_render(ctx: PartContext, outcomes: list[dict]) -> tuple[str, str]:
     result = f"{ctx.prefix}/{ctx.assignment}-documents.zip"
     record, _ = _render_inputs(ctx, [])
     stems = file_stems([s["student_id"] for s in record.students])
-    chosen = ctx.params["students"] or [s["student_id"] for s in record.students]
+    chosen = [sid for outcome in outcomes for sid in outcome["students"]]  # the parts' students, in order
     out = ctx.store.scratch(f"{ctx.prefix}/documents")
     files = [out / name for sid in chosen for name in _documents(stems[sid]) if (out / name).is_file()]
     if not ctx.store.exists(result):  # a finish run again after the zip was renamed into place

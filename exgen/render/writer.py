@@ -271,8 +271,12 @@ def _write(document, path: Path, finisher=None) -> None:
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """``write(tmp)`` to a temporary name in the same directory, then rename it to ``path``:
-    a crash or an error leaves no half-written file (and no temporary one)."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    a crash or an error leaves no half-written file (and no temporary one). The temporary name
+    is this writer's own, so two processes writing the same file (a job's part delivered twice)
+    never write into each other's; the last rename wins, with a whole file either way."""
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)
