@@ -9,7 +9,6 @@ temporary file (:class:`Parked`), not in memory.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import zipfile
 from typing import IO
@@ -96,6 +95,3 @@ def _info(path: str) -> zipfile.ZipInfo:
     info.create_system = 3  # Unix, whatever system writes it
     return info
 
-
-def copy(source: IO[bytes], target: IO[bytes]) -> None:
-    shutil.copyfileobj(source, target, _COPY_CHUNK)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from exgen.output import write_with
+from exgen.processes import worker_initializer, worker_task
 from exgen.render.engine import Renderer, document_gc, tune_gc
 
 KINDS = ("worksheet", "key")
@@ -221,14 +223,16 @@ _JOB: _Job | None = None
 _RENDERER: Renderer | None = None
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     global _RENDERER
+    worker_initializer(parent)  # dies with the parent, stops cleanly on SIGTERM
     _RENDERER = Renderer(_JOB.paper)  # each process has its own fonts and caches
     tune_gc()  # for the rest of the worker's life
 
 
 def _worker_render(index: int, kind: str) -> _Done:
-    return _render_document(_JOB, _RENDERER, index, kind)
+    with worker_task():
+        return _render_document(_JOB, _RENDERER, index, kind)
 
 
 def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[tuple[int, str], _Done]:
@@ -244,7 +248,7 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
     _JOB = job
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start) as pool:
+                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_worker_render, index, kind): (index, kind)
                        for index in indices for kind in reversed(job.kinds)}
             results, waiting = {}, {index: len(job.kinds) for index in indices}
@@ -265,20 +269,9 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
 
 # -- files -----------------------------------------------------------------------------------------
 def _write(document, path: Path, finisher=None) -> None:
-    """Write via a temporary file in the same directory, so a crash leaves no half PDF."""
-    write_atomically(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
-
-
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(tmp)`` to a temporary name in the same directory, then rename it to ``path``:
-    a crash or an error leaves no half-written file (and no temporary one)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Through a temporary file in the same directory (``exgen.output``): a crash or a full
+    disk leaves no half PDF, and the previous file stays until the new one is whole."""
+    write_with(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
 
 
 def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
@@ -298,7 +291,7 @@ def _concatenate(files: list[Path], path: Path, title: str, forms: bool = True) 
     if not forms:
         writer.root_object.pop("/AcroForm", None)
     writer.add_metadata({"/Title": title, "/Creator": "exgen"})
-    write_atomically(path, writer.write)
+    write_with(path, lambda tmp: writer.write(str(tmp)))
 
 
 # -- single documents and the class as one download (the service) --------------------------------
@@ -341,5 +334,5 @@ def documents_zip(record, target: Path, *, paper: str = "a4", identities: dict |
                 for path in summary.files:
                     archive.write(path, f"{record.name}/{path.name}")
 
-        write_atomically(target, write)
+        write_with(target, write)
     return summary
