@@ -66,6 +66,8 @@ class RenderSummary:
     pages: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in KINDS})
     seconds: float = 0.0
     refused: list[str] = field(default_factory=list)  # URLs the fetcher refused (should be none)
+    #: one line per student (or title) with a character no installed font has (an empty box)
+    warnings: list[str] = field(default_factory=list)
 
     def line(self, out_dir) -> str:
         per = self.seconds / max(1, len(self.files) - sum(1 for f in self.files if f.name in COMBINED.values()))
@@ -109,6 +111,7 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
         progress(len(chosen) - len(printed))  # a student without variants has nothing to print
     out = Path(out_dir)
     summary, singles = _render(_Job(record, out, paper, KINDS, identities=identities or {}), printed, progress, jobs)
+    summary.warnings = _glyph_warnings(record, printed)
     if combined and printed:
         for kind in KINDS:
             path = out / COMBINED[kind]
@@ -128,8 +131,23 @@ def render_feedback(record, out_dir, work: dict, *, paper: str = "a4",
     start = time.perf_counter()
     printed = [i for i, s in enumerate(record.students) if s["student_id"] in work]
     summary, _ = _render(_Job(record, Path(out_dir), paper, (FEEDBACK,), feedback=work), printed, progress, jobs)
+    summary.warnings = _glyph_warnings(record, printed)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _glyph_warnings(record, printed: list[int]) -> list[str]:
+    """What of the printed text no installed font has: the title, the course, each student's
+    name and id (one line each)."""
+    from exgen.render.fonts import glyph_warning
+
+    lines = [glyph_warning(f"the assignment's {what}", text or "")
+             for what, text in (("title", record.title), ("course", record.course))]
+    for index in printed:
+        student = record.students[index]
+        lines.append(glyph_warning(f"{student['student_id']} ({student['name']})",
+                                   f"{student['student_id']} {student['name']}"))
+    return [line for line in lines if line]
 
 
 def _render(job: _Job, printed: list[int], progress, jobs: int | None) -> tuple[RenderSummary, dict]:
