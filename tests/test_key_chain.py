@@ -247,6 +247,18 @@ def test_the_issues_example_and_the_bracket():
     assert entries["W1_new[1,2]"].substitution == "0.6 − 0.01 × (−0.02024)"
 
 
+def test_a_mean_rounds_a_tie_as_a_calculator_does():
+    """(1/3) × 4.05 is 1.35, which rounds half up to 1.4 at 2 figures; multiplied by a 60-digit
+    0.333…3 it was 1.3499…, and the key printed 1.3 (found by the property above)."""
+    doc = {"input": [[0], [0], [0]], "target": [[1.8], [0.9], [0]], "loss": "mean_squared_error",
+           "learning_rate": 0.1, "layers": [{"weights": [[0]], "bias": [0], "activation": "identity"}]}
+    solution = solve(parse_spec(doc))
+    rules = Instructions(2, 6)
+    loss = {e.item: e for lines in worked_lines(solution, TEXT, rules) for e in lines.entries}["loss"]
+    assert (loss.result, loss.exact_value) == ("1.4", None), loss
+    assert check_lines(solution, rules) == len(solution.graph.cells)
+
+
 def _typed(solution, rules: Instructions) -> dict[str, str]:
     """Every printed result as a student would type it."""
     return {e.item: e.result.replace("−", "-").replace("×10^", "e")

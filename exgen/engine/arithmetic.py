@@ -200,13 +200,10 @@ class ExactArithmetic:
         return above if x > 0 else below
 
 
-class FloatArithmetic:
-    """float64, elementwise over numpy arrays (one entry per candidate)."""
-
-    exact = False
-
-    def const(self, p, q=1):
-        return p / q
+class OperatorArithmetic:
+    """Sums, differences and squares by the numbers' own operators: what float64 arrays and the
+    printed chain's decimals share (the exact arithmetic instead watches sums for
+    cancellation)."""
 
     def sum(self, terms):
         total = terms[0]
@@ -219,6 +216,15 @@ class FloatArithmetic:
 
     def square(self, x):
         return x * x
+
+
+class FloatArithmetic(OperatorArithmetic):
+    """float64, elementwise over numpy arrays (one entry per candidate)."""
+
+    exact = False
+
+    def const(self, p, q=1):
+        return p / q
 
     def exp(self, x):
         return numpy().exp(x)

@@ -26,7 +26,7 @@ from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from gmpy2 import mpq
 
-from exgen.engine.arithmetic import START_PRECISION, DomainError, ExactArithmetic
+from exgen.engine.arithmetic import START_PRECISION, DomainError, ExactArithmetic, OperatorArithmetic
 from exgen.engine.numbers import exact_text, is_exact
 from exgen.engine.program import program
 from exgen.instructions import DEFAULT_INSTRUCTIONS, Instructions
@@ -51,7 +51,7 @@ def rules(instructions: Instructions) -> tuple[Rule, Rule]:
     return Rule(figures, short=figures), Rule(decimals=instructions.parameter_decimals)
 
 
-class DecimalArithmetic:
+class DecimalArithmetic(OperatorArithmetic):
     """The printed chain's arithmetic: Python decimals, exact for sums, differences and
     products of printed numbers (evaluated in ``_CONTEXT``: 120 digits, which also bound a
     quotient), e^x and ln x to :data:`DIGITS` digits. A function an activation defines (σ,
@@ -65,19 +65,7 @@ class DecimalArithmetic:
         self._exact = ExactArithmetic(START_PRECISION)
 
     def const(self, p, q=1):
-        return _divide(Decimal(p), Decimal(q))
-
-    def sum(self, terms):
-        total = terms[0]
-        for t in terms[1:]:
-            total = total + t
-        return total
-
-    def sub(self, a, b):
-        return a - b
-
-    def square(self, x):
-        return x * x
+        return _Ratio(p, q)
 
     def exp(self, x):
         return _ONE if not x else x.exp(_QUOTIENTS)
@@ -102,6 +90,23 @@ class DecimalArithmetic:
 _CONTEXT = Context(prec=120, traps=[DivisionByZero, InvalidOperation, Overflow])
 _QUOTIENTS = Context(prec=DIGITS, traps=[DivisionByZero, InvalidOperation, Overflow])
 _ONE, _ZERO = Decimal(1), Decimal(0)
+
+
+class _Ratio:
+    """A formula's constant p/q (the 1/B of a mean, the 2 of a derivative), which only ever
+    multiplies: the product is taken exactly and divided last, as a calculator does it, so
+    (1/3) × 3.75 is 1.25 and rounds up, where 0.333…3 × 3.75 = 1.2499… would round down."""
+
+    __slots__ = ("p", "q")
+
+    def __init__(self, p, q):
+        self.p, self.q = Decimal(p), Decimal(q)
+
+    def __mul__(self, x):
+        product = x * self.p
+        return product if self.q == 1 else _divide(product, self.q)
+
+    __rmul__ = __mul__
 
 
 def _divide(a: Decimal, b: Decimal) -> Decimal:

@@ -42,9 +42,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+#: Connections an engine keeps open to a database server. The service runs up to
+#: ``EXGEN_THREADS`` (12) requests at the database at once per process; a pool smaller than that
+#: closes the extra ("overflow") connections after every request and opens them again for the
+#: next, a new PostgreSQL backend each time. Connections are opened only when needed, so a
+#: command-line run still opens one.
+POOL_SIZE, POOL_OVERFLOW = 16, 8
+
+
 def make_engine(url: str) -> Engine:
     try:
-        engine = create_engine(url, future=True)
+        server = make_url(url).get_backend_name() != "sqlite"
+        engine = create_engine(url, future=True,
+                               **({"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} if server else {}))
     except (ArgumentError, ImportError, ValueError) as e:
         raise DatabaseError(f"cannot use database URL {url!r}: {e}") from None
     if engine.dialect.name == "sqlite":
@@ -70,6 +80,12 @@ def upgrade(engine: Engine, url: str) -> None:
             connection.commit()
     except OperationalError as e:
         raise DatabaseError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: {e.orig}") from None
+
+
+@lru_cache(maxsize=8)
+def _factory(url: str) -> sessionmaker:
+    # one factory per database: building a sessionmaker costs more than a short request's query
+    return sessionmaker(bind=engine_for(url), expire_on_commit=False)
 
 
 @lru_cache(maxsize=8)
@@ -108,8 +124,7 @@ def session_scope(url: str, create: bool = True):
     ``create=False``: a SQLite file that does not exist is an error, not a new database."""
     if not create:
         require_existing(url)
-    factory = sessionmaker(bind=engine_for(url), expire_on_commit=False)
-    session: Session = factory()
+    session: Session = _factory(url)()
     try:
         yield session
         session.commit()
@@ -125,6 +140,7 @@ def dispose_all() -> None:
     for engine in list(_engines()):
         engine.dispose()
     engine_for.cache_clear()
+    _factory.cache_clear()
 
 
 def _engines():
