@@ -10,9 +10,12 @@ STAMP  := $(VENV)/.installed
 # Debian packages: Pango for WeasyPrint, libharfbuzz-subset0 for fast font subsetting,
 # poppler-utils (pdftotext/pdftoppm) for tests that look at pages, fonts for the documents
 # (fonts-dejavu-extra: DejaVu Math TeX Gyre, the math font matching the DejaVu Serif text),
+# fonts-noto-core (Devanagari, Arabic and most other scripts) and fonts-noto-cjk (Chinese,
+# Japanese, Korean) for students' names in scripts DejaVu lacks, fontconfig (fc-list) to warn of
+# a character no installed font has (exgen/render/fonts.py),
 # zbar-tools (zbarimg) for the tests that read the worksheets' QR codes back, chromium for the
 # browser tests of the service (Playwright drives Debian's build).
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra zbar-tools chromium
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-dejavu-extra fonts-noto-core fonts-noto-cjk fontconfig zbar-tools chromium
 
 .PHONY: demo test serve system-packages bench clean
 

@@ -16,12 +16,23 @@ Measures, interleaved round by round so that all see the same machine load:
 Prints the median of each, where the single-process time goes, and the ratios to the baseline
 (the issue's goal: at most 2x per document).
 
+Then memory: 400 documents (200 students' worksheets and keys) laid out and written by one
+renderer, with its bounded image cache and with a plain dict as the cache (as before), each in
+its own subprocess so that peak memories (resource.getrusage ru_maxrss) do not mix; the peak
+after 100 and after 400 documents shows whether memory grows with the documents.
+
     python bench/render.py [ROUNDS] [STUDENTS]
+    python bench/render.py --memory [DOCUMENTS]          # only the memory part
+    python bench/render.py --one-memory DOCUMENTS bounded|dict   # one run, JSON (used by the above)
 """
 
 from __future__ import annotations
 
+import json
+import resource
 import statistics
+import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -179,5 +190,52 @@ def main(rounds: int = 3, class_size: int = 10) -> None:
     print("goal: ≤ 2x the baseline per document")
 
 
+def one_memory(documents: int, cache: str) -> None:
+    """Child process: ``documents`` laid out and written as ``exgen render --jobs 1`` does;
+    prints the peak memory after a quarter of them and after all, in MB."""
+    import io
+
+    with tempfile.TemporaryDirectory() as tmp:
+        record = record_for_hw3(tmp, documents // 2)
+    renderer = Renderer("a4")
+    if cache == "dict":
+        class Unbounded(dict):  # the cache as it was: every image of every document kept
+            def next_document(self):
+                pass
+
+        renderer.image_cache = Unbounded()
+    peaks = {}
+    start = time.perf_counter()
+    with document_gc():
+        done = 0
+        for student in record.students:
+            for kind in KINDS:
+                renderer.document(renderer.html(record, student, kind)).write_pdf(io.BytesIO())
+                done += 1
+                if done in (documents // 4, documents):
+                    peaks[done] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peaks": peaks, "seconds": time.perf_counter() - start, "cached": len(renderer.image_cache)}))
+
+
+def memory(documents: int = 400) -> None:
+    print(f"memory of one renderer laying out {documents} documents (hw3 worksheets and keys):")
+    for cache in ("bounded", "dict"):
+        out = subprocess.run([sys.executable, __file__, "--one-memory", str(documents), cache], check=True,
+                             capture_output=True, text=True, env=os.environ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        peaks = ", ".join(f"{mb:.0f} MB after {n}" for n, mb in r["peaks"].items())
+        label = "bounded image cache (as shipped)" if cache == "bounded" else "a plain dict (as before)"
+        print(f"  {label:34s} peak {peaks}; {r['cached']} images cached at the end; "
+              f"{1000 * r['seconds'] / documents:.0f} ms per document")
+
+
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    if "--one-memory" in sys.argv:
+        at = sys.argv.index("--one-memory")
+        one_memory(int(sys.argv[at + 1]), sys.argv[at + 2])
+    elif "--memory" in sys.argv:
+        rest = sys.argv[sys.argv.index("--memory") + 1:]
+        memory(int(rest[0]) if rest else 400)
+    else:
+        main(*(int(a) for a in sys.argv[1:3]))
+        memory()

@@ -17,6 +17,7 @@ from typing import Callable
 
 from exgen.engine.solver import SolveError, solve
 from exgen.engine.spec import SpecError, parse_spec
+from exgen.processes import worker_initializer, worker_task
 
 #: Below this many specs one process is faster than starting workers.
 PARALLEL_FROM = 256
@@ -87,7 +88,8 @@ _BATCH: tuple | None = None
 
 def _worker_run(start: int, stop: int):
     documents, write = _BATCH
-    return _solve_run(documents, write, start, stop)
+    with worker_task():
+        return _solve_run(documents, write, start, stop)
 
 
 def _in_workers(documents: list, write: Callable, jobs: int) -> list[str]:
@@ -100,7 +102,8 @@ def _in_workers(documents: list, write: Callable, jobs: int) -> list[str]:
     bounds = [len(documents) * k // runs for k in range(runs + 1)]
     _BATCH = (documents, write)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=worker_initializer, initargs=(os.getpid(),)) as pool:
             texts: list[str] = []
             try:
                 for run, error in pool.map(_worker_run, bounds[:-1], bounds[1:]):

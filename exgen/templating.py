@@ -34,6 +34,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from exgen.render.fonts import FONTS
+
+    env.globals["fonts"] = FONTS  # the font stacks: {{ fonts.serif }}, {{ fonts.sans }}, {{ fonts.mono }}
     return env
 
 

@@ -91,7 +91,7 @@ def serving(url, *options, timeout=60.0):
     """``exgen serve`` as a real process on a free 127.0.0.1 port; yields its base URL once it
     has printed ``exgen: serving on ...``. It dies with this process (PR_SET_PDEATHSIG) and is
     stopped, with its workers (its own process group), when the block ends."""
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import die_with_parent
 
     log = open(os.devnull, "wb") if not os.environ.get("EXGEN_TEST_SERVER_LOG") else None
     process = subprocess.Popen(

@@ -17,7 +17,7 @@ from exgen.export.quiz import Blank, build_quiz
 from exgen.instructions import Instructions
 from exgen.grading.tolerance import tolerance
 from test_export import (expected_blanks, fixed_record, hand_rounded, instructions_of, variants_by_code,  # noqa: F401
-                         wide_record, worksheet_labels, zip_members)
+                         wide_record, worksheet_labels, written, zip_members)
 
 NS = {"t": canvas.QTI12}
 
@@ -79,7 +79,7 @@ def expected_strings(value: float, tol: float, precision: accepted.Precision) ->
 
 def test_canvas_group_per_exercise_draws_one_whole_variant(wide_record):
     quiz = build_quiz(wide_record)
-    _, root = assessment(canvas.write(quiz))
+    _, root = assessment(written(canvas.write, quiz))
     groups = root.findall("t:assessment/t:section/t:section", NS)
     assert [g.get("title") for g in groups] == ["Exercise q1", "Exercise q2", "Exercise q3", "Exercise q4"]
     for group, bank in zip(groups, quiz.exercises):
@@ -104,7 +104,7 @@ def test_canvas_group_per_exercise_draws_one_whole_variant(wide_record):
 
 def test_canvas_blanks_accept_exactly_the_strings_the_grader_accepts(wide_record):
     variants = {(v.exercise, v.code): v for v in wide_record.variants}
-    _, root = assessment(canvas.write(build_quiz(wide_record)))
+    _, root = assessment(written(canvas.write, build_quiz(wide_record)))
     checked = 0
     for item in root.iter(f"{{{canvas.QTI12}}}item"):
         exercise, _, code = item.get("title").split(" ")
@@ -186,7 +186,7 @@ def test_a_question_with_too_many_strings_coarsens_its_largest_blanks():
 
 def test_a_variant_asking_one_number_is_a_numerical_question_with_a_range(fixed_record):
     quiz = build_quiz(fixed_record)
-    _, root = assessment(canvas.write(quiz))
+    _, root = assessment(written(canvas.write, quiz))
     group = root.findall("t:assessment/t:section/t:section", NS)[2]  # q3 asks only the loss
     (item,) = group.findall("t:item", NS)
     assert field(item, "question_type") == "numerical_question"
@@ -199,7 +199,7 @@ def test_a_variant_asking_one_number_is_a_numerical_question_with_a_range(fixed_
 
 
 def test_canvas_hostile_title_stays_text(fixed_record):
-    files, root = assessment(canvas.write(build_quiz(fixed_record)))
+    files, root = assessment(written(canvas.write, build_quiz(fixed_record)))
     for item in root.iter(f"{{{canvas.QTI12}}}item"):
         text = item.findtext("t:presentation/t:material/t:mattext", namespaces=NS)
         page = lxml_html.fromstring(text)

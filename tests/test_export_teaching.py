@@ -15,7 +15,7 @@ from exgen.export import accepted, canvas, moodle, qti21
 from exgen.export.quiz import build_quiz
 from exgen.render.documents import student_document
 from test_export import (fixed_record, variants_by_code, wide_record, worksheet_labels,  # noqa: F401
-                         zip_members)
+                         written, zip_members)
 from test_export_canvas import NS, _round, assessment, precision_of
 
 QTI = {"q": qti21.QTI}
@@ -52,7 +52,7 @@ def check_solution(block, record, question):
 def test_moodle_general_feedback_is_the_worked_solution(request, record_name):
     record = request.getfixturevalue(record_name)
     quiz = build_quiz(record)
-    root = etree.fromstring(moodle.write(quiz))
+    root = etree.fromstring(written(moodle.write, quiz))
     cloze = [q for q in root.iter("question") if q.get("type") == "cloze"]
     assert len(cloze) == len(quiz.questions)
     for element, question in zip(cloze, quiz.questions):
@@ -65,7 +65,7 @@ def test_moodle_general_feedback_is_the_worked_solution(request, record_name):
 def test_qti21_modal_feedback_is_the_worked_solution(request, record_name):
     record = request.getfixturevalue(record_name)
     quiz = build_quiz(record)
-    files = zip_members(qti21.write(quiz))
+    files = zip_members(written(qti21.write, quiz))
     for question in quiz.questions:
         item = etree.fromstring(files[qti21.item_path(question)])
         (feedback,) = item.findall("q:modalFeedback", QTI)
@@ -80,7 +80,7 @@ def test_qti21_modal_feedback_is_the_worked_solution(request, record_name):
 def test_canvas_general_comments_are_the_worked_solution(request, record_name):
     record = request.getfixturevalue(record_name)
     quiz = build_quiz(record)
-    _, root = assessment(canvas.write(quiz))
+    _, root = assessment(written(canvas.write, quiz))
     items = {item.get("ident"): item for item in root.iter(f"{{{canvas.QTI12}}}item")}
     for question in quiz.questions:
         item = items[question.ident]
@@ -98,7 +98,7 @@ def test_canvas_tells_students_exactly_the_precision_it_accepts(wide_record):
     work, typed at it); the question and the quiz's description state no other precision; no
     blank lists more than MAX_PER_BLANK strings, no question more than MAX_PER_QUESTION."""
     quiz = build_quiz(wide_record)
-    files, root = assessment(canvas.write(quiz))
+    files, root = assessment(written(canvas.write, quiz))
     meta = next(data for name, data in files.items() if name.endswith("assessment_meta.xml"))
     description = "".join(lxml_html.fromstring(etree.fromstring(meta).findtext(
         f"{{{canvas.CCCV}}}description")).itertext())
@@ -140,11 +140,11 @@ def test_moodle_and_qti_accept_the_precision_they_state(wide_record, fmt):
                 f"bias to {i.parameter_decimals} decimals")
     variants = variants_by_code(wide_record)
     if fmt == "moodle":
-        root = etree.fromstring(moodle.write(quiz))
+        root = etree.fromstring(written(moodle.write, quiz))
         pages = [lxml_html.fromstring(q.findtext("questiontext/text")) for q in root.iter("question")
                  if q.get("type") == "cloze"]
     else:
-        files = zip_members(qti21.write(quiz))
+        files = zip_members(written(qti21.write, quiz))
         pages = [etree.fromstring(files[qti21.item_path(q)]).find("q:itemBody", QTI) for q in quiz.questions]
     for page, question in zip(pages, quiz.questions):
         assert sentence in "".join(page.itertext())

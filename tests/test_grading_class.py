@@ -70,7 +70,7 @@ def test_simulated_class_gets_the_expected_status_on_every_item(database_url, tm
                 assert verdict["feedback"].startswith("follows correctly from your wrong answer to")
 
 
-def test_regrade_after_the_grading_settings_change(database_url, tmp_path):
+def test_assign_marks_again_when_the_grading_settings_change(database_url, tmp_path):
     who, definition = setup_class(database_url, tmp_path, per_way=1)
     sheet, expected = fill_sheet(database_url, tmp_path, who)
     run(database_url, "grade", "hw3", str(sheet))
@@ -78,9 +78,8 @@ def test_regrade_after_the_grading_settings_change(database_url, tmp_path):
     stored = counts(database_url)
 
     definition.write_text(definition.read_text() + "\n[grading]\nfollow_through_credit = 0.5\n")
-    run(database_url, "assign", str(definition), "--roster", str(tmp_path / "roster.csv"))
-    out = run(database_url, "regrade", "hw3").stdout
-    after = results(database_url)["students"]
+    out = run(database_url, "assign", str(definition), "--roster", str(tmp_path / "roster.csv")).stdout
+    after = results(database_url)["students"]  # in force without a separate regrade
     changed = 0
     for sid in who:
         for item, verdict in after[sid]["items"].items():
@@ -92,7 +91,7 @@ def test_regrade_after_the_grading_settings_change(database_url, tmp_path):
     assert changed and f"{changed} scores changed" in out
     assert counts(database_url) == stored  # re-marked in place: nothing added, nothing lost
 
-    run(database_url, "regrade", "hw3")  # again: the same marks
+    assert "0 scores changed" in run(database_url, "regrade", "hw3").stdout  # again: the same marks
     assert results(database_url)["students"] == after
 
 

@@ -252,9 +252,9 @@ def test_answer_sheets_and_regrades_go_back_too_and_the_class_list_links_paper_o
     # no follow-through credit any more: the slip's later answers lose their points
     definition = tmp_path / "hw3.toml"
     definition.write_text(definition.read_text().replace("[service]", "[grading]\nfollow_through_credit = 0.0\n\n[service]"))
-    run(lms.url, "assign", str(definition), "--roster", str(EXAMPLES / "roster.csv"))
-    regraded = run(lms.url, "regrade", "hw3")
-    assert "lti: 1 score sent" in regraded.stderr
+    assigned = run(lms.url, "assign", str(definition), "--roster", str(EXAMPLES / "roster.csv"))
+    assert "re-marked" in assigned.output and "lti: 1 score sent" in assigned.stderr  # no regrade needed
+    assert "lti:" not in run(lms.url, "regrade", "hw3").stderr  # nothing changed since
     after = lms.platform.results[("c1", 1, GRACE.user_id)]["scoreGiven"]
     assert after < before and abs(after - _kept(lms.url, "s003")["score"]) < 1e-6
     # exgen lti sync posts every kept score again

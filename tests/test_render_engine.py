@@ -180,3 +180,72 @@ def test_one_student_is_rendered_under_the_file_name_of_a_whole_class_run(record
     stem = file_stems([s["student_id"] for s in record.students])[sid]
     assert [p.name for p in summary.files] == [f"{stem}-worksheet.pdf", f"{stem}-key.pdf"]
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(p.name for p in summary.files)
+
+
+# -- the image cache: bounded, keeping what repeats ----------------------------------------------
+def _png_uri(shade: int) -> str:
+    """A small PNG as a data: URL (a raster image: WeasyPrint reads its data back from the
+    cache when it writes the PDF)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (shade, 255 - shade, 40)).save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _svg_uri(n: int) -> str:
+    import base64
+
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><text y="9">{n}</text></svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def test_the_image_cache_keeps_what_repeats_and_no_more(tmp_path):
+    """60 documents, each with its own two images (as a student's diagrams) and one image all
+    share (as a fixed network's diagram): the shared one is loaded once, the cache stays small,
+    and every document — its raster image read back from the cache — is written whole."""
+    renderer = Renderer()
+    shared = _svg_uri(-1)
+    loaded = []
+    fetch = renderer.fetcher
+
+    def counting(url, *args, **kwargs):
+        loaded.append(url)
+        return fetch(url, *args, **kwargs)
+
+    counting.refused = fetch.refused
+    renderer.fetcher = counting
+    sizes = []
+    for n in range(60):
+        own_svg, own_png = _svg_uri(n), _png_uri(n)
+        html = (f'<p><img src="{shared}"> <img src="{own_svg}"> <img src="{own_png}"> '
+                f'<img src="{own_png}"> document {n}</p>')
+        renderer.document(html).write_pdf(tmp_path / "out.pdf")
+        assert pdf_text(tmp_path / "out.pdf").count(f"document {n}") == 1
+        sizes.append(len(renderer.image_cache))
+    assert loaded.count(shared) == 1  # kept: it repeats
+    assert loaded.count(_png_uri(7)) == 1  # twice in one document: loaded once
+    assert len(loaded) == 1 + 2 * 60
+    assert max(sizes) <= 2 * 2 + 1 + renderer.image_cache.keep and sizes[-1] == sizes[20]  # bounded
+    assert renderer.image_cache.get(shared) is not None and _svg_uri(3) not in renderer.image_cache
+
+
+def test_a_students_key_reuses_the_worksheets_images():
+    """The document right after (a student's key after the worksheet) still finds the images."""
+    renderer = Renderer()
+    loaded = []
+    fetch = renderer.fetcher
+
+    def counting(url, *args, **kwargs):
+        loaded.append(url)
+        return fetch(url, *args, **kwargs)
+
+    counting.refused = fetch.refused
+    renderer.fetcher = counting
+    for n in range(5):
+        for kind in ("worksheet", "key"):
+            renderer.document(f'<p><img src="{_svg_uri(n)}"> {kind}</p>').write_pdf()
+    assert sorted(loaded) == sorted(_svg_uri(n) for n in range(5))

@@ -92,3 +92,48 @@ def test_a_report_before_any_grading(database_url, tmp_path):
     assert "No graded submissions yet" in pdf_text(out)
     result = run(database_url, "report", "hw4", "--out", str(tmp_path / "none.pdf"), code=2)
     assert "no assignment named 'hw4'" in result.output and not (tmp_path / "none.pdf").exists()
+
+
+def _synthetic_results(students: int, items: dict[str, int]) -> dict:
+    """Class results (as ``exgen results --json``) of ``students`` with ``items`` per exercise,
+    statuses drawn at random (seeded)."""
+    import random
+
+    rng = random.Random(12)
+    out = {}
+    for s in range(students):
+        verdicts = {}
+        for exercise, n in items.items():
+            for i in range(n):
+                status = rng.choice(["correct"] * 5 + ["follow_through", "incorrect", "missing", "invalid"])
+                verdicts[f"{exercise}.dL/dW{i // 9 + 1}[{i % 3 + 1},{i % 9 // 3 + 1}]/{i}"] = {
+                    "status": status, "score": 0.25 if status in ("correct", "follow_through") else 0.0,
+                    "max_score": 0.25,
+                    "misconception": rng.choice(["transposed", "update_sign"]) if status == "incorrect" else None}
+        out[f"s{s:03d}"] = {"name": f"Student {s}", "score": sum(v["score"] for v in verdicts.values()),
+                            "max_score": 0.25 * sum(items.values()), "submitted": True, "overrides": 0,
+                            "flags": [], "items": verdicts}
+    return {"assignment": "big", "exercises": list(items), "students": out}
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize("q2_items", [12, 45, 90, 150])
+def test_no_report_page_holds_only_a_heading(tmp_path, q2_items):
+    """An exercise's chart taller than a page left its heading alone on a page; a heading at the
+    foot of a page was separated from its table. Every page holds more than a heading."""
+    import re
+    import subprocess
+
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(html_to_pdf(report_html(analyse(_synthetic_results(30, {"q1": 9, "q2": q2_items})))))
+    pages = len(PdfReader(str(pdf)).pages)
+    headings = {"Score distribution", "Where the class struggles", "Most frequent misconceptions",
+                "Items that discriminate least", "Answers that fit a classmate's variant",
+                "Exercise q1: every item", "Exercise q2: every item"}
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        body = [line.strip() for line in text.splitlines() if line.strip()
+                and not line.startswith("Item analysis ·") and not re.fullmatch(r"Page \d+ of \d+", line.strip())]
+        assert len(body) > 3, (page, body)
+        assert body[-1] not in headings, (page, body)  # no page ends on a heading

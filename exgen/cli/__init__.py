@@ -65,4 +65,7 @@ def cli(ctx, database_url):
 
 
 def main():
+    from exgen.processes import exit_on_sigterm
+
+    exit_on_sigterm()  # a killed command still removes its temporary files and stops its workers
     cli(prog_name="exgen")

@@ -8,6 +8,7 @@ import click
 
 from exgen.cli.common import database
 from exgen.cli.errors import InputError
+from exgen.output import write_text
 
 
 @click.command("answer-sheet")
@@ -27,8 +28,7 @@ def answer_sheet(obj, name, out):
         click.echo(buffer.getvalue(), nl=False)
         return
     try:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(buffer.getvalue())
+        write_text(out, buffer.getvalue())
     except OSError as e:
         raise InputError(f"{out}: cannot write the answer sheet ({e.strerror})")
     click.echo(f"{name}: answer sheet with {students} students and {len(sheet_items(record))} items written to {out}",

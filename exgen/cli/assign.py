@@ -6,6 +6,7 @@ import click
 
 from exgen.cli.common import database, stderr_progress
 from exgen.cli.errors import InputError, read_bytes, read_text
+from exgen.cli.lti import send_marked
 from exgen.limits import MAX_ASSIGNMENT_FILE, MAX_ROSTER_FILE
 
 
@@ -45,3 +46,5 @@ def assign(obj, assignment_file, roster_file, force):
             raise InputError(f"{assignment_file}: {e}")
         bar.update(total)
     click.echo(summary.line())
+    if summary.regraded is not None:
+        send_marked(obj)  # re-marked scores to the LMS's gradebook, if the assignment is linked (LTI)

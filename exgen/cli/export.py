@@ -4,13 +4,13 @@ and gradebook CSVs for Canvas and Moodle."""
 from __future__ import annotations
 
 import os
-import tempfile
 
 import click
 
 from exgen.cli.common import database, stderr_progress
 from exgen.cli.errors import InputError
 from exgen.export import FORMATS, export_format
+from exgen.output import replacing
 
 
 @click.command(help="""Export assignment NAME for a learning-management system.
@@ -33,10 +33,14 @@ def export(obj, name, fmt, out):
     target = _target(out, name, chosen)
     with database(obj, create=False) as session:
         record, results = export_inputs(session, name, chosen)
-    with stderr_progress(len(record.variants) if chosen.kind == "quiz" else 0, f"{fmt} export") as bar:
-        made = make_export(record, results, chosen, progress=bar.update)
-    _write_atomically(target, made.data)
-    click.echo(f"{name}: {fmt} export, {made.summary} -> {target} ({_size(len(made.data))})")
+    try:
+        with stderr_progress(len(record.variants) if chosen.kind == "quiz" else 0, f"{fmt} export") as bar, \
+                replacing(target) as out:
+            made = make_export(record, results, chosen, out, progress=bar.update)
+            size = out.tell()
+    except OSError as e:
+        raise InputError(f"{target}: cannot write the export ({e.strerror or e})") from None
+    click.echo(f"{name}: {fmt} export, {made.summary} -> {target} ({_size(size)})")
 
 
 def _target(out: str, name: str, chosen) -> str:
@@ -46,23 +50,6 @@ def _target(out: str, name: str, chosen) -> str:
     if not os.path.isdir(parent):
         raise InputError(f"{out}: cannot write there, the directory {parent} does not exist")
     return out
-
-
-def _write_atomically(target: str, data: bytes) -> None:
-    """Write next to the target and rename, so a failure never leaves half a file behind."""
-    directory = os.path.dirname(os.path.abspath(target))
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-export-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as e:
-        raise InputError(f"{target}: cannot write the export ({e.strerror})") from None
 
 
 def _size(n: int) -> str:

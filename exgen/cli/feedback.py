@@ -43,6 +43,8 @@ def feedback(obj, name, out_dir, students, paper, jobs):
             summary = render_feedback(record, out_dir, work, paper=paper.lower(), progress=bar.update, jobs=jobs)
     except OSError as e:
         raise InputError(f"{out_dir}: cannot write the PDF files ({e.strerror or e})")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
     without = len(record.students) - len(work) if not chosen else 0
     note = f"; {without} students without a graded submission get none" if without else ""
     click.echo(f"{record.name}: feedback for {summary.line(out_dir)}{note}")

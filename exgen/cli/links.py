@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
 import click
 
 from exgen.cli.common import database
 from exgen.cli.errors import InputError
+from exgen.output import write_text
 
 
 @click.command()
@@ -62,16 +61,7 @@ def _plain(text: str) -> str:
 def _write_csv(path: str, rows: list[dict]) -> None:
     from exgen.storage.links import links_csv
 
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        # mkstemp makes the file readable by its owner only: the links are the students' keys
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".exgen-links-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(links_csv(rows))
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_text(path, links_csv(rows), private=True)  # the links are the students' keys
     except OSError as e:
         raise InputError(f"{path}: cannot write the links ({e.strerror})") from None

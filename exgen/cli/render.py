@@ -75,4 +75,6 @@ def render_record(record, out_dir, *, paper="a4", combined=False, jobs=None, ide
                                         students=students)
     except OSError as e:
         raise InputError(f"{out_dir}: cannot write the PDF files ({e.strerror or e})")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
     return f"{record.name}: {summary.line(out_dir)}"

@@ -6,6 +6,7 @@ import click
 
 from exgen.cli.common import database
 from exgen.cli.errors import InputError
+from exgen.output import write_bytes
 
 
 @click.command()
@@ -21,8 +22,7 @@ def report(obj, name, out):
     with database(obj, create=False) as session:
         analysis, pdf = report_pdf(session, name)
     try:
-        with open(out, "wb") as target:
-            target.write(pdf)
+        write_bytes(out, pdf)  # a full disk leaves the previous report whole
     except OSError as e:
         raise InputError(f"{out}: cannot write the report ({e.strerror})")
     mean = f", mean score {analysis.mean:.2f} of {analysis.max_score:g}" if analysis.scores else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import IO, Callable
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,11 @@ class ExportFormat:
     writer: str  # "module:function", imported on use so the CLI starts fast
     help: str
 
-    def write(self, *args, **kwargs) -> bytes:
+    def write(self, *args, **kwargs) -> None:
+        """Write the file to the binary stream given as ``out`` (as it is made: a class's
+        package is far larger than what it is made of)."""
         module, _, function = self.writer.partition(":")
-        return getattr(importlib.import_module(module), function)(*args, **kwargs)
+        getattr(importlib.import_module(module), function)(*args, **kwargs)
 
 
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
@@ -53,10 +55,9 @@ def export_format(name: str) -> ExportFormat:
 
 @dataclass
 class Export:
-    """One export made: the file's bytes and a line saying what is in it."""
+    """One export made: its format and a line saying what is in it."""
 
     format: ExportFormat
-    data: bytes
     summary: str
 
     def filename(self, name: str) -> str:
@@ -77,22 +78,22 @@ def export_inputs(session, name: str, chosen: ExportFormat):
     return record, results
 
 
-def make_export(record, results, chosen: ExportFormat,
+def make_export(record, results, chosen: ExportFormat, out: IO[bytes],
                 progress: Callable[[int], None] | None = None) -> Export:
-    """The export file (``exgen export`` and the service's download alike); ``progress`` is
-    called with a count of variants done (quiz formats)."""
+    """The export file, written to ``out`` (``exgen export`` and the service's download
+    alike); ``progress`` is called with a count of variants done (quiz formats)."""
     if chosen.kind == "quiz":
         from exgen.export.quiz import build_quiz
 
         quiz = build_quiz(record)
-        data = chosen.write(quiz, progress=progress)
+        chosen.write(quiz, out=out, progress=progress)
         summary = (f"{len(quiz.exercises)} exercise{'s' if len(quiz.exercises) != 1 else ''}, "
                    f"{len(quiz.questions)} questions (distinct variants of "
                    f"{len(record.students)} students), "
                    f"{sum(len(q.blanks) for q in quiz.questions)} blanks")
     else:
-        data = chosen.write(record, results)
+        chosen.write(record, results, out=out)
         graded = sum(1 for r in results["students"].values() if r.get("submitted") or r.get("overrides"))
         summary = (f"{len(record.students)} students "
                    f"({graded} graded, {len(record.students) - graded} without a submission)")
-    return Export(chosen, data, summary)
+    return Export(chosen, summary)

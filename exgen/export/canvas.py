@@ -16,6 +16,8 @@ Every question's general comments (``general_fb``) hold the variant's worked sol
 from __future__ import annotations
 
 import re
+from typing import IO, Iterator
+from xml.sax.saxutils import escape
 
 from lxml import etree
 from lxml.builder import E as HTML
@@ -25,7 +27,7 @@ from exgen.export import accepted
 from exgen.export.content import Dialect, Image, diagram, per_blank_rounding_text, question_body, worked_solution
 from exgen.export.ids import content_id
 from exgen.export.decimals import plain, score_text
-from exgen.export.package import zip_bytes
+from exgen.export.package import Package, Parked
 from exgen.export.quiz import Question, Quiz
 
 QTI12 = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -50,44 +52,85 @@ def blank_id(index: int) -> str:
     return f"b{index + 1}"
 
 
-def write(quiz: Quiz, progress=None) -> bytes:
+def write(quiz: Quiz, out: IO[bytes], progress=None) -> None:
+    """The package, streamed to ``out``: one question at a time is in memory, the assessment
+    XML (hundreds of MB for a large class) and the diagrams wait in a temporary file until
+    the manifest, which comes first and lists the diagrams, is written."""
     ident = content_id("A", quiz.ident)
-    images: dict[str, bytes] = {}
-    sections = []
-    for bank in quiz.exercises:
-        items = []
-        for question in bank.questions:
-            picture = diagram(question)
-            images[f"images/{picture.name}"] = picture.svg
-            image = Image(f"{FILEBASE}/images/{picture.name}", picture.alt)
-            items.append(item(quiz, question, bank.points, image))
-            if progress:
-                progress(question.students)
-        sections.append(T.section(
+    assessment_path = f"{ident}/{ident}.xml"
+    with Parked() as parked, Parked() as images:
+        # Not indented: a class's accepted strings run to megabytes, half of it indentation.
+        pieces = _assessment_skeleton(quiz, ident)
+        parked.write(assessment_path, next(pieces))
+        for bank in quiz.exercises:
+            for question in bank.questions:
+                picture = diagram(question)
+                if f"images/{picture.name}" not in images:
+                    images.write(f"images/{picture.name}", picture.svg)
+                image = Image(f"{FILEBASE}/images/{picture.name}", picture.alt)
+                parked.write(assessment_path, _item_xml(*item(quiz, question, bank.points, image)))
+                if progress:
+                    progress(question.students)
+            parked.write(assessment_path, next(pieces))
+        names = sorted(images.paths)
+        with Package(out) as package:
+            package.add("imsmanifest.xml", _xml(manifest(quiz, ident, names)))
+            package.add_parked(parked, assessment_path)
+            package.add(f"{ident}/assessment_meta.xml", _xml(assessment_meta(quiz, ident)))
+            for name in names:
+                package.add_parked(images, name)
+
+
+_ITEMS_GO_HERE = "exgen: this section's items"
+
+
+def _assessment_skeleton(quiz: Quiz, ident: str) -> Iterator[bytes]:
+    """The assessment XML around the items, in pieces: before the first exercise's items,
+    between two exercises' items, after the last's."""
+    sections = [
+        T.section(
             T.selection_ordering(T.selection(
                 T.selection_number("1"),
                 T.selection_extension(T.points_per_item(score_text(bank.points))),
             )),
-            *items,
+            etree.Comment(_ITEMS_GO_HERE),
             ident=content_id("G", quiz.ident, bank.key), title=f"Exercise {bank.key}",
-        ))
+        )
+        for bank in quiz.exercises
+    ]
     assessment = T.questestinterop(T.assessment(
         T.qtimetadata(_field("cc_maxattempts", "1")),
         T.section(*sections, ident="root_section"),
         ident=ident, title=quiz.title,
     ))
     assessment.set(SCHEMA_LOCATION, f"{QTI12} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd")
-    files = {
-        "imsmanifest.xml": _xml(manifest(quiz, ident, sorted(images))),
-        # Not indented: a class's accepted strings run to megabytes, half of it indentation.
-        f"{ident}/{ident}.xml": _xml(assessment, pretty=False),
-        f"{ident}/assessment_meta.xml": _xml(assessment_meta(quiz, ident)),
-    }
-    files.update(sorted(images.items()))
-    return zip_bytes(files)
+    yield from _xml(assessment, pretty=False).split(f"<!--{_ITEMS_GO_HERE}-->".encode())
+
+
+#: What an item says on its own that it says inside the assessment by being there.
+_ITEM_NAMESPACES = f' xmlns="{QTI12}" xmlns:xsi="{XSI}"'.encode()
+
+
+_ANSWERS_GO_HERE = "exgen: the accepted strings of blank"
+_ANSWERS = re.compile(f"<!--{_ANSWERS_GO_HERE} ([0-9]+)-->".encode())
+
+
+def _item_xml(element, strings: list[accepted.Accepted] | None) -> bytes:
+    """An item as the whole assessment's serialisation would write it: without the namespace
+    declarations it inherits there, with every blank's accepted strings."""
+    text = etree.tostring(element, encoding="UTF-8")
+    head = text.index(b">")
+    if _ITEM_NAMESPACES not in text[:head]:
+        raise AssertionError("an item's namespaces are not the assessment's")
+    text = text[:head].replace(_ITEM_NAMESPACES, b"", 1) + text[head:]
+    if strings is None:
+        return text
+    return _ANSWERS.sub(lambda m: _answers_xml(int(m.group(1)), strings[int(m.group(1))].strings), text)
 
 
 def item(quiz: Quiz, question: Question, points: float, image: Image):
+    """The question's item, and its blanks' accepted strings (None for a single blank) that
+    :func:`_item_xml` writes in."""
     single = len(question.blanks) == 1
     strings = None if single else accepted.for_question(question.blanks, quiz.instructions)
     dialect = Dialect(
@@ -125,7 +168,7 @@ def item(quiz: Quiz, question: Question, points: float, image: Image):
         T.itemfeedback(T.flow_mat(T.material(T.mattext(solution, texttype="text/html"))),
                        ident=GENERAL_FEEDBACK),
         ident=question.ident, title=f"{question.exercise} variant {question.code}",
-    )
+    ), strings
 
 
 def _no_blank(index, blank) -> str:
@@ -151,7 +194,7 @@ def _fill_in(material, strings: list[accepted.Accepted]):
     for i, result in enumerate(strings):
         lid = T.response_lid(T.material(T.mattext(blank_id(i))), ident=f"response_{blank_id(i)}")
         presentation.append(lid)
-        _answers(etree.SubElement(lid, f"{{{QTI12}}}render_choice"), i, result.strings)
+        _answers(etree.SubElement(lid, f"{{{QTI12}}}render_choice"), i)
     # Like Canvas's own export: one condition per blank, naming its first answer; Canvas takes
     # every answer listed under a blank as correct.
     share = f"{100 / len(strings):.2f}"
@@ -163,14 +206,17 @@ def _fill_in(material, strings: list[accepted.Accepted]):
     return presentation, conditions
 
 
-def _answers(render_choice, blank: int, strings) -> None:
+def _answers(render_choice, blank: int) -> None:
+    """A placeholder for the blank's accepted strings, which :func:`_item_xml` writes as text:
+    thousands per question, and as elements they were most of the export's time."""
+    render_choice.append(etree.Comment(f"{_ANSWERS_GO_HERE} {blank}"))
+
+
+def _answers_xml(blank: int, strings) -> bytes:
     """``<response_label ident=..><material><mattext>0.8249</mattext></material></response_label>``
-    per accepted string (SubElement: thousands per question, ElementMaker is 5x slower)."""
-    label, material, mattext = (f"{{{QTI12}}}{tag}" for tag in ("response_label", "material", "mattext"))
-    for n, text in enumerate(strings):
-        element = etree.SubElement(render_choice, label, ident=answer_id(blank, n))
-        leaf = etree.SubElement(etree.SubElement(element, material), mattext)  # text/plain: the default
-        leaf.text = text
+    per accepted string (text/plain, the default)."""
+    return "".join(f'<response_label ident="{answer_id(blank, n)}"><material><mattext>{escape(text)}'
+                   "</mattext></material></response_label>" for n, text in enumerate(strings)).encode()
 
 
 def answer_id(blank: int, n: int) -> str:

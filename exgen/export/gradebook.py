@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import IO
 
 from exgen.export.decimals import score_text
 from exgen.grading.sheet import defuse  # the one rule for text cells, as on answer sheets
@@ -28,13 +29,14 @@ def roster_field(student: dict, *names: str) -> str:
     return ""
 
 
-def canvas(record: AssignmentRecord, results: dict) -> bytes:
+def canvas(record: AssignmentRecord, results: dict, out: IO[bytes]) -> None:
     """``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>`` plus Canvas's
     ``Points Possible`` row, so an import can create the assignment with its points."""
-    rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", defuse(record.title)],
-            ["Points Possible", "", "", "", "", score_text(_max_score(record))]]
+    rows = _Rows(out)
+    rows.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", defuse(record.title)])
+    rows.writerow(["Points Possible", "", "", "", "", score_text(_max_score(record))])
     for student, result in _students(record, results):
-        rows.append([
+        rows.writerow([
             defuse(_not_points_row(student["name"] or student["student_id"])),
             defuse(roster_field(student, "canvas id", "canvas user id", "canvas_id")),
             defuse(roster_field(student, "sis user id", "sis_user_id") or student["student_id"]),
@@ -42,19 +44,20 @@ def canvas(record: AssignmentRecord, results: dict) -> bytes:
             defuse(roster_field(student, "section")),
             _score(result),
         ])
-    return _csv(rows)
+    rows.close()
 
 
-def moodle(record: AssignmentRecord, results: dict) -> bytes:
+def moodle(record: AssignmentRecord, results: dict, out: IO[bytes]) -> None:
     """An identifier column (``ID number``, and ``Email address`` when the roster has e-mails)
     to map users by, the full name for people, and one grade column."""
     has_email = any(roster_field(s, "email", "e-mail", "email address") for s in record.students)
     header = ["ID number"] + (["Email address"] if has_email else []) + ["Full name", defuse(record.title)]
-    rows = [header]
+    rows = _Rows(out)
+    rows.writerow(header)
     for student, result in _students(record, results):
         email = [defuse(roster_field(student, "email", "e-mail", "email address"))] if has_email else []
-        rows.append([defuse(student["student_id"]), *email, defuse(student["name"]), _score(result)])
-    return _csv(rows)
+        rows.writerow([defuse(student["student_id"]), *email, defuse(student["name"]), _score(result)])
+    rows.close()
 
 
 def _not_points_row(name: str) -> str:
@@ -85,7 +88,16 @@ def _normal(header: str) -> str:
     return "".join(ch for ch in header.lower() if ch.isalnum())
 
 
-def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+class _Rows:
+    """CSV rows written to a binary stream as UTF-8, one row at a time."""
+
+    def __init__(self, out: IO[bytes]):
+        self._text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        self._writer = csv.writer(self._text, lineterminator="\r\n")
+
+    def writerow(self, row) -> None:
+        self._writer.writerow(row)
+
+    def close(self) -> None:
+        self._text.flush()
+        self._text.detach()  # the stream stays open: it is the caller's

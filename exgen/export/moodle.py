@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import IO
 
 from lxml import etree
 from lxml.builder import E as HTML
@@ -31,20 +32,28 @@ def cloze(blank: Blank) -> str:
     return f"{{1:NUMERICAL:={plain(blank.value)}:{plain(blank.tolerance)}}}"
 
 
-def write(quiz: Quiz, progress=None) -> bytes:
-    root = etree.Element("quiz")
+def write(quiz: Quiz, out: IO[bytes], progress=None) -> None:
+    """The XML, streamed to ``out`` one question at a time (indented as a whole tree would be)."""
+    out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<quiz>\n")
     for bank in quiz.exercises:
-        category = etree.SubElement(root, "question", type="category")
+        category = etree.Element("question", type="category")
         _text(etree.SubElement(category, "category"), f"$course$/top/{quiz.name}/{bank.key}")
         _text(etree.SubElement(category, "info", format="html"), etree.CDATA(_safe(
             etree.tostring(HTML.p(f"{quiz.title}: exercise {bank.key}, one question per variant. "
                                   "Add a random question from this category to the quiz."),
                            method="html", encoding="unicode"))))
+        out.write(_child(category))
         for question in bank.questions:
-            root.append(_question(quiz, question))
+            out.write(_child(_question(quiz, question)))
             if progress:
                 progress(question.students)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    out.write(b"</quiz>\n")
+
+
+def _child(element) -> bytes:
+    """``element`` serialised as a child of the root, indented one level."""
+    etree.indent(element, level=1)
+    return b"  " + etree.tostring(element, encoding="UTF-8") + b"\n"
 
 
 def question_html(quiz: Quiz, question: Question, image_src: str, alt: str) -> str:

@@ -10,6 +10,8 @@ IMS schemas (the tests check it with lxml).
 
 from __future__ import annotations
 
+from typing import IO
+
 from lxml import etree
 from lxml.builder import ElementMaker
 
@@ -17,7 +19,7 @@ from exgen.export import accepted
 from exgen.export.content import Dialect, Image, diagram, intro_text, question_body, worked_solution
 from exgen.export.ids import content_id
 from exgen.export.decimals import plain
-from exgen.export.package import zip_bytes
+from exgen.export.package import Package, Parked
 from exgen.export.quiz import Question, Quiz
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -42,23 +44,27 @@ def item_path(question: Question) -> str:
     return f"items/{question.ident}.xml"
 
 
-def write(quiz: Quiz, progress=None) -> bytes:
-    items: dict[str, bytes] = {}
-    images: dict[str, bytes] = {}
+def write(quiz: Quiz, out: IO[bytes], progress=None) -> None:
+    """The package, streamed to ``out``: the items and diagrams wait in a temporary file until
+    the manifest and the test, which come first and list them, are written."""
     item_files: dict[str, list[str]] = {}
-    for question in quiz.questions:
-        picture = diagram(question)
-        images[f"images/{picture.name}"] = picture.svg
-        image = Image(f"../images/{picture.name}", picture.alt)
-        items[item_path(question)] = _xml(assessment_item(quiz, question, image))
-        item_files[question.ident] = [item_path(question), f"images/{picture.name}"]
-        if progress:
-            progress(question.students)
-    files = {"imsmanifest.xml": _xml(manifest(quiz, item_files)),
-             TEST_FILE: _xml(assessment_test(quiz))}
-    files.update(items)
-    files.update(sorted(images.items()))
-    return zip_bytes(files)
+    with Parked() as items, Parked() as images:
+        for question in quiz.questions:
+            picture = diagram(question)
+            if f"images/{picture.name}" not in images:
+                images.write(f"images/{picture.name}", picture.svg)
+            image = Image(f"../images/{picture.name}", picture.alt)
+            items.write(item_path(question), _xml(assessment_item(quiz, question, image)))
+            item_files[question.ident] = [item_path(question), f"images/{picture.name}"]
+            if progress:
+                progress(question.students)
+        with Package(out) as package:
+            package.add("imsmanifest.xml", _xml(manifest(quiz, item_files)))
+            package.add(TEST_FILE, _xml(assessment_test(quiz)))
+            for path in items.paths:
+                package.add_parked(items, path)
+            for path in sorted(images.paths):
+                package.add_parked(images, path)
 
 
 def assessment_item(quiz: Quiz, question: Question, image: Image):

@@ -190,6 +190,12 @@ def histogram(analysis: Analysis) -> str:
     return _svg_url(figure)
 
 
+#: Items per status chart: a chart of this many rows and the exercise's heading fit on one A4
+#: page, so an exercise with more items gets several charts (one chart taller than a page left
+#: its heading alone on a page, and ran off the next).
+CHART_ROWS = 40
+
+
 def status_chart(stats: list[ItemStats]) -> str:
     """Per item, the share of each status as a stacked horizontal bar (work order, top down)."""
     figure = _figure(6.4, 0.6 + 0.17 * len(stats))
@@ -221,7 +227,9 @@ def report_html(analysis: Analysis) -> str:
     return render(
         "report.html",
         a=analysis,
-        exercises=[{"key": key, "items": items, "chart": status_chart(items)} for key, items in exercises.items()],
+        exercises=[{"key": key, "items": items,
+                    "charts": [status_chart(items[n:n + CHART_ROWS]) for n in range(0, len(items), CHART_ROWS)]}
+                   for key, items in exercises.items()],
         histogram=histogram(analysis) if analysis.scores else None,
         statuses=STATUSES,
         status_labels=STATUS_LABELS,

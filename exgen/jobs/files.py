@@ -2,8 +2,9 @@
 
 The store is a directory (``EXGEN_FILES``; by default ``exgen-files`` next to a SQLite database,
 or in the working directory). Machines that share the work mount the same directory. Every file
-appears under its final name only once it is complete (written under a temporary name in the
-same directory, then renamed), so a download never sees half a file, whoever is writing it.
+appears under its final name only once it is complete (``exgen.output``: written under a
+temporary name of its own in the same directory, then renamed), so a download never sees half
+a file, whoever is writing it.
 
 The interface is kept to what jobs need — ``save``, ``exists``, ``open_path``, ``scratch``,
 ``remove`` — so that an S3-compatible backend (boto3's ``upload_file`` of a finished local file
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
+
+from exgen.output import write_bytes, write_with
 
 DIRECTORY_NAME = "exgen-files"
 
@@ -41,22 +43,17 @@ class FileStore:
 
     def save(self, key: str, write: Callable[[Path], object]) -> str:
         """``write(path)`` fills a temporary file next to the key's place; it is then renamed to
-        the key (replacing an older one). Returns the key."""
+        the key (replacing an older one) by ``exgen.output``. Returns the key."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            write(Path(temporary))
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        write_with(target, write)
         return key
 
     def save_bytes(self, key: str, data: bytes) -> str:
-        return self.save(key, lambda path: path.write_bytes(data))
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(target, data)
+        return key
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -17,6 +17,7 @@ used fails, saying so).
 from __future__ import annotations
 
 import gc
+from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -112,9 +113,87 @@ def document_stylesheet(paper: str):
     return CSS(string=render("document.css", paper=PAPER_SIZES[paper]))
 
 
+class ImageCache(dict):
+    """WeasyPrint's image cache (``render(cache=...)``, keyed by the image's URL), bounded.
+
+    Most of a class's images are one student's own (a network diagram with that student's
+    values, as a data: URL), and every cached SVG image holds on to the layout of the document
+    that loaded it: a plain dict kept ~1.6 MB per document laid out (769 MB at 400 documents).
+    So an image is kept while its document is laid out and written (WeasyPrint reads raster
+    images back from the cache when it writes the PDF) and through the next document (a
+    student's key after the worksheet); one used again by a later document repeats across
+    students (a fixed network, the same diagram for everyone) and stays among the ``keep``
+    most recently used such images.
+
+    A dict because WeasyPrint accepts nothing else (or a folder): the dict itself stays empty,
+    every operation WeasyPrint uses (``in``, ``[]``, ``[] =``) is overridden.
+    """
+
+    def __init__(self, keep: int = 16):
+        self.keep = keep
+        self._current: dict = {}  # images made or used by the document being laid out
+        self._previous: dict = {}  # the previous document's, not (yet) seen repeating
+        self._repeating: OrderedDict = OrderedDict()  # used by several documents, least recent first
+
+    def next_document(self) -> None:
+        """Called before a document is laid out: the previous one is written by now."""
+        for key, value in self._current.items():
+            if key in self._repeating or key in self._previous:
+                self._repeating[key] = value
+                self._repeating.move_to_end(key)
+        self._previous = {k: v for k, v in self._current.items() if k not in self._repeating}
+        self._current = {}
+        while len(self._repeating) > self.keep:
+            self._repeating.popitem(last=False)
+
+    def __getitem__(self, key):
+        if key in self._current:
+            return self._current[key]
+        for older in (self._repeating, self._previous):
+            if key in older:
+                self._current[key] = older[key]
+                return older[key]
+        raise KeyError(key)
+
+    def __setitem__(self, key, value) -> None:
+        self._current[key] = value
+
+    def __delitem__(self, key) -> None:
+        found = False
+        for where in (self._current, self._previous, self._repeating):
+            found = where.pop(key, _MISSING) is not _MISSING or found
+        if not found:
+            raise KeyError(key)
+
+    def __contains__(self, key) -> bool:
+        return key in self._current or key in self._repeating or key in self._previous
+
+    def __iter__(self):
+        return iter({**self._previous, **self._repeating, **self._current})
+
+    def __len__(self) -> int:
+        return len({**self._previous, **self._repeating, **self._current})
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def keys(self):
+        return list(iter(self))
+
+    def values(self):
+        return [self[key] for key in self]
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+
+_MISSING = object()
+
+
 class Renderer:
-    """Lays out student documents; shares fonts and the image cache between documents, so that
-    what repeats across students (fonts, formulas drawn as images) is loaded once per process."""
+    """Lays out student documents; shares fonts and a bounded image cache between documents,
+    so that what repeats across students (fonts, a fixed network's diagram) is loaded once
+    per process."""
 
     def __init__(self, paper: str = "a4"):
         from weasyprint.text.fonts import FontConfiguration
@@ -124,7 +203,7 @@ class Renderer:
         self.paper = paper
         self.fetcher = url_fetcher()
         self.font_config = FontConfiguration()
-        self.image_cache: dict = {}
+        self.image_cache = ImageCache()
         self.html_class = _lean_html_class()
         self.stylesheet = document_stylesheet(paper)
 
@@ -136,6 +215,7 @@ class Renderer:
         refuses are recorded (:attr:`refused`), not logged."""
         from exgen.render.pdf import refusals_unlogged
 
+        self.image_cache.next_document()
         with refusals_unlogged():
             return self.html_class(string=html, base_url=None, url_fetcher=self.fetcher).render(
                 font_config=self.font_config, cache=self.image_cache, stylesheets=[self.stylesheet])

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from exgen.output import write_with
+from exgen.processes import worker_initializer, worker_task
 from exgen.render.engine import Renderer, document_gc, tune_gc
 
 KINDS = ("worksheet", "key")
@@ -64,6 +66,8 @@ class RenderSummary:
     pages: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in KINDS})
     seconds: float = 0.0
     refused: list[str] = field(default_factory=list)  # URLs the fetcher refused (should be none)
+    #: one line per student (or title) with a character no installed font has (an empty box)
+    warnings: list[str] = field(default_factory=list)
 
     def line(self, out_dir) -> str:
         per = self.seconds / max(1, len(self.files) - sum(1 for f in self.files if f.name in COMBINED.values()))
@@ -107,6 +111,7 @@ def render_assignment(record, out_dir, *, paper: str = "a4", combined: bool = Fa
         progress(len(chosen) - len(printed))  # a student without variants has nothing to print
     out = Path(out_dir)
     summary, singles = _render(_Job(record, out, paper, KINDS, identities=identities or {}), printed, progress, jobs)
+    summary.warnings = _glyph_warnings(record, printed)
     if combined and printed:
         for kind in KINDS:
             path = out / COMBINED[kind]
@@ -126,8 +131,23 @@ def render_feedback(record, out_dir, work: dict, *, paper: str = "a4",
     start = time.perf_counter()
     printed = [i for i, s in enumerate(record.students) if s["student_id"] in work]
     summary, _ = _render(_Job(record, Path(out_dir), paper, (FEEDBACK,), feedback=work), printed, progress, jobs)
+    summary.warnings = _glyph_warnings(record, printed)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _glyph_warnings(record, printed: list[int]) -> list[str]:
+    """What of the printed text no installed font has: the title, the course, each student's
+    name and id (one line each)."""
+    from exgen.render.fonts import glyph_warning
+
+    lines = [glyph_warning(f"the assignment's {what}", text or "")
+             for what, text in (("title", record.title), ("course", record.course))]
+    for index in printed:
+        student = record.students[index]
+        lines.append(glyph_warning(f"{student['student_id']} ({student['name']})",
+                                   f"{student['student_id']} {student['name']}"))
+    return [line for line in lines if line]
 
 
 def _render(job: _Job, printed: list[int], progress, jobs: int | None) -> tuple[RenderSummary, dict]:
@@ -221,14 +241,16 @@ _JOB: _Job | None = None
 _RENDERER: Renderer | None = None
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     global _RENDERER
+    worker_initializer(parent)  # dies with the parent, stops cleanly on SIGTERM
     _RENDERER = Renderer(_JOB.paper)  # each process has its own fonts and caches
     tune_gc()  # for the rest of the worker's life
 
 
 def _worker_render(index: int, kind: str) -> _Done:
-    return _render_document(_JOB, _RENDERER, index, kind)
+    with worker_task():
+        return _render_document(_JOB, _RENDERER, index, kind)
 
 
 def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[tuple[int, str], _Done]:
@@ -244,7 +266,7 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
     _JOB = job
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_worker_start) as pool:
+                                 initializer=_worker_start, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_worker_render, index, kind): (index, kind)
                        for index in indices for kind in reversed(job.kinds)}
             results, waiting = {}, {index: len(job.kinds) for index in indices}
@@ -265,24 +287,9 @@ def _render_in_pool(job: _Job, indices: list[int], jobs: int, progress) -> dict[
 
 # -- files -----------------------------------------------------------------------------------------
 def _write(document, path: Path, finisher=None) -> None:
-    """Write via a temporary file in the same directory, so a crash leaves no half PDF."""
-    write_atomically(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
-
-
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(tmp)`` to a temporary name in the same directory, then rename it to ``path``:
-    a crash or an error leaves no half-written file (and no temporary one). The temporary name
-    is this writer's own, so two processes writing the same file (a job's part delivered twice)
-    never write into each other's; the last rename wins, with a whole file either way."""
-    import secrets
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Through a temporary file in the same directory (``exgen.output``): a crash or a full
+    disk leaves no half PDF, and the previous file stays until the new one is whole."""
+    write_with(path, lambda tmp: document.write_pdf(str(tmp), finisher=finisher))
 
 
 def concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -> None:
@@ -302,7 +309,7 @@ def concatenate(files: list[Path], path: Path, title: str, forms: bool = True) -
     if not forms:
         writer.root_object.pop("/AcroForm", None)
     writer.add_metadata({"/Title": title, "/Creator": "exgen"})
-    write_atomically(path, writer.write)
+    write_with(path, lambda tmp: writer.write(str(tmp)))
 
 
 # -- single documents and the class as one download (the service) --------------------------------
@@ -345,5 +352,5 @@ def documents_zip(record, target: Path, *, paper: str = "a4", identities: dict |
                 for path in summary.files:
                     archive.write(path, f"{record.name}/{path.name}")
 
-        write_atomically(target, write)
+        write_with(target, write)
     return summary

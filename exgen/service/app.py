@@ -137,7 +137,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The application of a worker process started by ``exgen serve --workers N``."""
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import die_with_parent
 
     die_with_parent()
     return create_app(ServiceConfig.from_environment())

@@ -7,29 +7,12 @@ from __future__ import annotations
 import copy
 import http.client
 import os
-import signal
 import socket
 import sys
 import threading
 import time
 
 from exgen.service.config import ServiceConfig
-
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Linux: have the kernel send ``sig`` to this process when its parent dies (a worker
-    never outlives the ``exgen serve`` that started it, however that one ends)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
 
 def free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

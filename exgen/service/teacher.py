@@ -214,10 +214,19 @@ def export(name: str, format: str, request: Request, who: Teacher):
         raise ApiError(404, f"format: unknown export format; known: {', '.join(FORMATS)}")
     with request.app.state.service.session() as session:
         record, results_ = _record_errors(lambda: export_inputs(session, name, chosen))
-    made = make_export(record, results_, chosen)
+    # Made in a temporary file, not in memory (a large class's package runs to hundreds of MB),
+    # sent from there and removed once sent.
+    handle, path = tempfile.mkstemp(prefix="exgen-export-", suffix=chosen.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            made = make_export(record, results_, chosen, out)
+    except BaseException:
+        os.unlink(path)
+        raise
     media = {".xml": "application/xml", ".zip": "application/zip", ".csv": "text/csv; charset=utf-8"}
-    return Response(made.data, media_type=media.get(chosen.suffix, "application/octet-stream"),
-                    headers={"Content-Disposition": f'attachment; filename="{made.filename(name)}"'})
+    return FileResponse(path, media_type=media.get(chosen.suffix, "application/octet-stream"),
+                        headers={"Content-Disposition": f'attachment; filename="{made.filename(name)}"'},
+                        background=BackgroundTask(os.unlink, path))
 
 
 @router.get("/assignments/{name}/students/{student_id:path}/worksheet.pdf",

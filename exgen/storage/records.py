@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from exgen.variants.assignment import AssignmentDef, ExerciseDef
-from exgen.storage.models import Assignment, Exercise, Student, Variant
+from exgen.storage.models import Assignment, Exercise, Student, Submission, Variant
 from exgen.variants.generator import GenerationError, Screening, generate
 from exgen.engine.graph import build_graph, map_nested
 from exgen.variants.roster import RosterEntry
@@ -44,6 +44,9 @@ class AssignSummary:
     replaced: bool = False
     seconds: float = 0.0
     screening: Screening = field(default_factory=Screening)
+    #: the stored submissions re-marked because the points or the grading changed
+    #: (``exgen.grading.store.RegradeSummary``), or None
+    regraded: object = None
 
     def line(self) -> str:
         screened = self.screening.candidates
@@ -57,6 +60,9 @@ class AssignSummary:
         ]
         if self.not_on_roster:
             parts.append(f"{self.not_on_roster} students not on this roster kept")
+        if self.regraded is not None:
+            parts.append(f"points or grading changed: {self.regraded.submissions} stored submissions re-marked "
+                         f"({self.regraded.changed} scores changed)")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -92,6 +98,7 @@ def assign(
     start = time.perf_counter()
     assignment = session.scalar(select(Assignment).where(Assignment.name == definition.name))
     summary = AssignSummary(definition.name, created=assignment is None)
+    marked_under = None if assignment is None else _marking(assignment.definition)
     new_hash = definition.variants_hash()
     if assignment is None:
         assignment = Assignment(name=definition.name, seed=definition.seed, variants_hash=new_hash,
@@ -134,8 +141,28 @@ def assign(
             session.execute(insert(Variant), rows)
             summary.new_variants += len(rows)
     session.flush()
+    if marked_under is not None and marked_under != _marking(assignment.definition) and session.scalar(
+            select(func.count(Submission.id)).where(Submission.assignment_id == assignment.id)):
+        # Stored marks are points (each item's share of its exercise's points, times the credit
+        # its verdict earns): they follow the assignment's current points and settings only by
+        # being marked again, here, so that nothing ever shows marks out of the old points.
+        from exgen.grading.store import regrade
+
+        summary.regraded = regrade(session, definition.name)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _marking(definition: dict | None) -> dict:
+    """What a stored submission's marks depend on, besides its variants: the exercises' points,
+    the rounding instructions (tolerances), the grading settings, and which submission counts."""
+    definition = definition or {}
+    return {
+        "points": {e.get("id"): float(e.get("points", 0)) for e in definition.get("exercises", [])},
+        "instructions": definition.get("instructions"),
+        "grading": definition.get("grading"),
+        "keep": (definition.get("service") or {}).get("keep"),
+    }
 
 
 def add_students(session: Session, name: str, roster: list[RosterEntry]) -> AssignSummary:
