@@ -82,7 +82,8 @@ def test_export_report_and_regrade_jobs(database_url, tmp_path):
         assert c.post(f"/api{links(database_url)['s002']}/submissions", json={"answers": written}).status_code == 201
         before = c.get("/api/assignments/hw3/results", headers=h).json()
         export = wait_done(c, h, c.post("/api/assignments/hw3/export/moodle", headers=h).json()["job"])[0]
-        assert export["state"] == "done" and export["summary"].startswith("moodle export, 2 exercises")
+        assert export["state"] == "done", export
+        assert export["summary"].startswith("moodle export, 2 exercises")
         assert c.get(export["result"], headers=h).content == c.get("/api/assignments/hw3/export/moodle", headers=h).content
         report = wait_done(c, h, c.post("/api/assignments/hw3/report", headers=h).json()["job"])[0]
         pdf = c.get(report["result"], headers=h)
@@ -269,7 +270,7 @@ def test_the_pool_processes_die_with_the_service(tmp_path):
     import subprocess
     import sys
 
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import die_with_parent
 
     url = f"sqlite:///{tmp_path / 'exgen.db'}"
     assign_hw3(url, tmp_path)

@@ -62,7 +62,7 @@ def broker(monkeypatch, tmp_path):
 @contextmanager
 def workers(database_url, count: int, timeout: float = 60.0):
     """``exgen worker`` processes (they die with this process), each ready to take parts."""
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import die_with_parent
 
     processes = []
     log = open(os.environ["EXGEN_TEST_WORKER_LOG"], "ab") if os.environ.get("EXGEN_TEST_WORKER_LOG") else subprocess.DEVNULL

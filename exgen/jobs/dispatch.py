@@ -37,30 +37,31 @@ def dispatcher_for(database_url: str, store: FileStore, broker_url: str | None =
 
 # -- no broker: a local process pool -----------------------------------------------------------------
 def _child_start(parent: int) -> None:
-    """In each pool process: die with the service. PR_SET_PDEATHSIG where Linux has it, and a
-    thread that watches the parent in any case (the signal follows the parent *thread* that
-    started the process, and a pool may start processes from any thread)."""
+    """In each pool process: die with the service (``exgen.processes``: PR_SET_PDEATHSIG, and
+    SIGTERM unwinds a running part so its temporary files go), and a thread that watches the
+    parent as well: the kernel's signal follows the parent *thread* that started the process,
+    and a pool may start processes from any thread."""
     import time
 
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import TERMINATED, worker_initializer
 
-    die_with_parent()
-    if os.getppid() != parent:
-        os._exit(0)
+    worker_initializer(parent)
 
     def watch() -> None:
         while True:
             time.sleep(1.0)
             if os.getppid() != parent:
-                os._exit(0)
+                os._exit(TERMINATED)
 
     threading.Thread(target=watch, name="exgen-parent-watch", daemon=True).start()
 
 
 def _run_in_child(database_url: str, root: str, job_id: int, position: int) -> str:
     from exgen.jobs.runner import run_part
+    from exgen.processes import worker_task
 
-    return run_part(database_url, FileStore(root), job_id, position)
+    with worker_task():
+        return run_part(database_url, FileStore(root), job_id, position)
 
 
 class LocalPool:

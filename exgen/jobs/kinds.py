@@ -198,10 +198,15 @@ def _run_export(ctx: PartContext, payload: dict) -> dict:
     chosen = FORMATS[ctx.params["format"]]
     with ctx.session() as session:
         record, results = export_inputs(session, ctx.assignment, chosen)
-    made = make_export(record, results, chosen)
-    key = ctx.store.save_bytes(f"{ctx.prefix}/{made.filename(ctx.assignment)}", made.data)
+    made = []
+
+    def write(path: Path) -> None:  # streamed to the file: a large class's package is hundreds of MB
+        with open(path, "wb") as out:
+            made.append(make_export(record, results, chosen, out))
+
+    key = ctx.store.save(f"{ctx.prefix}/{ctx.assignment}-{chosen.name}{chosen.suffix}", write)
     ctx.progress(1)
-    return {"result": key, "summary": f"{ctx.params['format']} export, {made.summary}"}
+    return {"result": key, "summary": f"{ctx.params['format']} export, {made[0].summary}"}
 
 
 def _plan_report(session, name: str, params: dict) -> Plan:
