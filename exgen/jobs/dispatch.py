@@ -4,7 +4,8 @@ state, request and progress are in the database, its result in the file store.
 - :class:`LocalPool` (no broker, the default): a pool of processes of this service (spawned,
   not forked: the service has threads and open connections). Each job has an owning service
   process; the parts of a job whose owner stopped (a restart, a crash) are taken over by a
-  live one, so nothing queued is lost and no two processes run the same job at once.
+  live one, so nothing queued is lost, and a job runs in one process at a time unless its
+  owner was silent for a minute while alive (then a part may run twice: harmless, see kinds).
 - :class:`QueueDispatcher` (``EXGEN_BROKER_URL=redis://...``): Dramatiq messages on Redis, run
   by ``exgen worker`` processes on any machine sharing the database and the file store; Redis
   keeps them across restarts of the app, and hands a dead worker's message to another.
