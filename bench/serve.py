@@ -149,7 +149,7 @@ def main():
                         help="submissions/s offered in the open-loop phase (0: skip it)")
     args = parser.parse_args()
 
-    from exgen.service.serve import die_with_parent
+    from exgen.processes import die_with_parent
     from exgen.storage.links import class_links
     from exgen.storage.models import Submission
     from exgen.storage.records import load_assignment
