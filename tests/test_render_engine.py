@@ -203,12 +203,8 @@ def _svg_uri(n: int) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def test_the_image_cache_keeps_what_repeats_and_no_more(tmp_path):
-    """60 documents, each with its own two images (as a student's diagrams) and one image all
-    share (as a fixed network's diagram): the shared one is loaded once, the cache stays small,
-    and every document — its raster image read back from the cache — is written whole."""
-    renderer = Renderer()
-    shared = _svg_uri(-1)
+def _count_loads(renderer) -> list:
+    """The URLs the renderer's fetcher is asked for from now on, in order."""
     loaded = []
     fetch = renderer.fetcher
 
@@ -218,6 +214,16 @@ def test_the_image_cache_keeps_what_repeats_and_no_more(tmp_path):
 
     counting.refused = fetch.refused
     renderer.fetcher = counting
+    return loaded
+
+
+def test_the_image_cache_keeps_what_repeats_and_no_more(tmp_path):
+    """60 documents, each with its own two images (as a student's diagrams) and one image all
+    share (as a fixed network's diagram): the shared one is loaded once, the cache stays small,
+    and every document — its raster image read back from the cache — is written whole."""
+    renderer = Renderer()
+    shared = _svg_uri(-1)
+    loaded = _count_loads(renderer)
     sizes = []
     for n in range(60):
         own_svg, own_png = _svg_uri(n), _png_uri(n)
@@ -236,15 +242,7 @@ def test_the_image_cache_keeps_what_repeats_and_no_more(tmp_path):
 def test_a_students_key_reuses_the_worksheets_images():
     """The document right after (a student's key after the worksheet) still finds the images."""
     renderer = Renderer()
-    loaded = []
-    fetch = renderer.fetcher
-
-    def counting(url, *args, **kwargs):
-        loaded.append(url)
-        return fetch(url, *args, **kwargs)
-
-    counting.refused = fetch.refused
-    renderer.fetcher = counting
+    loaded = _count_loads(renderer)
     for n in range(5):
         for kind in ("worksheet", "key"):
             renderer.document(f'<p><img src="{_svg_uri(n)}"> {kind}</p>').write_pdf()
