@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import re
+import tempfile
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -46,7 +47,10 @@ def test_tokens_are_random_hashed_shown_once_and_revocable(database_url):
     assert "no token labelled 'ana'" in run(database_url, "token", "revoke", "ana", code=2).output
 
 
-def test_the_api_answers_what_the_commands_print(database_url, tmp_path):
+def test_the_api_answers_what_the_commands_print(database_url, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"  # where the service builds a download before sending it
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     assign_hw3(database_url, tmp_path)
     token = teacher_token(database_url)
     written, _ = answers(database_url, "s002", "slip")
@@ -72,6 +76,7 @@ def test_the_api_answers_what_the_commands_print(database_url, tmp_path):
             assert r.content == out.read_bytes(), fmt  # byte for byte what exgen export writes
             assert "attachment" in r.headers["content-disposition"]
         assert c.get("/api/assignments/hw3/export/nope", headers=h).json()["error"].startswith("format: unknown")
+        assert list(scratch.iterdir()) == []  # each download's file is removed once it is sent
         assert c.get("/api/assignments/nope/results", headers=h).status_code == 404
 
         pdf = c.get("/api/assignments/hw3/students/s002/worksheet.pdf", headers=h)
