@@ -45,12 +45,29 @@ def _sign_in_page(message: str = "", status: int = 200) -> HTMLResponse:
     return _page("dashboard_sign_in.html", status, message=message)
 
 
+def _teacher_page(session, request: Request, who, template: str, status: int = 200, **context) -> HTMLResponse:
+    """A page for a signed-in teacher: their label, and the CSRF token its forms carry."""
+    from exgen.storage.tokens import csrf_token
+
+    return _page(template, status, who=who.label, csrf=csrf_token(session, request.cookies[SESSION_COOKIE]),
+                 **context)
+
+
+def _refused_form(session, request: Request, csrf: str, again: str) -> HTMLResponse | None:
+    """The 403 page for a form posted from another site or with an out-of-date CSRF token."""
+    from exgen.storage.tokens import csrf_ok
+
+    if _same_origin(request) and csrf_ok(session, request.cookies.get(SESSION_COOKIE, ""), csrf):
+        return None
+    return _page("message.html", 403, title="Refused",
+                 text=f"This form is out of date or came from another site. Reload the page and {again}.")
+
+
 @router.get("")
 def home(request: Request):
     from sqlalchemy import func, select
 
     from exgen.storage.models import Assignment, Student
-    from exgen.storage.tokens import csrf_token
 
     with request.app.state.service.session() as session:
         who = _signed_in(session, request)
@@ -60,8 +77,7 @@ def home(request: Request):
                                       .group_by(Student.assignment_id)).all())
         assignments = [{"name": a.name, "title": a.title, "course": a.course, "students": counts.get(a.id, 0)}
                        for a in session.scalars(select(Assignment).order_by(Assignment.name))]
-        return _page("dashboard_home.html", who=who.label, assignments=assignments,
-                     csrf=csrf_token(session, request.cookies[SESSION_COOKIE]))
+        return _teacher_page(session, request, who, "dashboard_home.html", assignments=assignments)
 
 
 @router.post("/sign-in")
@@ -84,12 +100,10 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)] = ""):
 
 @router.post("/sign-out")
 def sign_out(request: Request, csrf: Annotated[str, Form(max_length=100)] = ""):
-    from exgen.storage.tokens import csrf_ok
-
     with request.app.state.service.session() as session:
-        if not _same_origin(request) or not csrf_ok(session, request.cookies.get(SESSION_COOKIE, ""), csrf):
-            return _page("message.html", 403, title="Refused",
-                         text="This form is out of date or came from another site. Reload the dashboard.")
+        refused = _refused_form(session, request, csrf, "sign out again")
+        if refused is not None:
+            return refused
     response = RedirectResponse("/dashboard", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -142,8 +156,6 @@ JOB_UNITS = {"render": "students", "export": "files", "report": "reports", "regr
 
 @router.get("/a/{name}")
 def assignment_page(name: str, request: Request):
-    from exgen.storage.tokens import csrf_token
-
     with request.app.state.service.session() as session:
         who = _signed_in(session, request)
         if who is None:
@@ -151,24 +163,22 @@ def assignment_page(name: str, request: Request):
         context = _assignment_context(session, name)
         if context is None:
             return _page("message.html", 404, title="Not found", text=f"There is no assignment named {name!r}.")
-        return _page("dashboard_assignment.html", who=who.label, csrf=csrf_token(session, request.cookies[SESSION_COOKIE]),
-                     graded=None, error="", **context)
+        return _teacher_page(session, request, who, "dashboard_assignment.html", graded=None, error="", **context)
 
 
 @router.post("/a/{name}/grade")
 def grade(name: str, request: Request, file: Annotated[UploadFile, File()],
           csrf: Annotated[str, Form(max_length=100)] = ""):
     from exgen.service.errors import ApiError
-    from exgen.storage.tokens import csrf_ok, csrf_token
 
     service = request.app.state.service
     with service.session() as session:
         who = _signed_in(session, request)
         if who is None:
             return _sign_in_page("Sign in again: your session has ended.", 401)
-        if not _same_origin(request) or not csrf_ok(session, request.cookies.get(SESSION_COOKIE, ""), csrf):
-            return _page("message.html", 403, title="Refused",
-                         text="This form is out of date or came from another site. Reload the page and upload again.")
+        refused = _refused_form(session, request, csrf, "upload again")
+        if refused is not None:
+            return refused
     try:
         graded, error, status = grade_upload(service, name, file.file.read(), _filename(file, "upload.csv")), "", 200
     except ApiError as e:
@@ -177,8 +187,8 @@ def grade(name: str, request: Request, file: Annotated[UploadFile, File()],
         context = _assignment_context(session, name)
         if context is None:
             return _page("message.html", 404, title="Not found", text=f"There is no assignment named {name!r}.")
-        return _page("dashboard_assignment.html", status, who=who.label,
-                     csrf=csrf_token(session, request.cookies[SESSION_COOKIE]), graded=graded, error=error, **context)
+        return _teacher_page(session, request, who, "dashboard_assignment.html", status, graded=graded, error=error,
+                             **context)
 
 
 @router.post("/a/{name}/render")
@@ -186,16 +196,15 @@ def render_class(name: str, request: Request, csrf: Annotated[str, Form(max_leng
     """Render the class (and the combined files to print) as a job; then its page."""
     from exgen.service.errors import ApiError
     from exgen.service.jobs import submit_job
-    from exgen.storage.tokens import csrf_ok
 
     service = request.app.state.service
     with service.session() as session:
         who = _signed_in(session, request)
         if who is None:
             return _sign_in_page("Sign in again: your session has ended.", 401)
-        if not _same_origin(request) or not csrf_ok(session, request.cookies.get(SESSION_COOKIE, ""), csrf):
-            return _page("message.html", 403, title="Refused",
-                         text="This form is out of date or came from another site. Reload the page and try again.")
+        refused = _refused_form(session, request, csrf, "try again")
+        if refused is not None:
+            return refused
     try:
         job_id = submit_job(service, "render", name, {"combined": True, "base_url": service.base_url(request)},
                             who.label)
@@ -208,7 +217,6 @@ def render_class(name: str, request: Request, csrf: Annotated[str, Form(max_leng
 def job_page(job_id: int, request: Request):
     """A job's progress (the page refreshes itself until the job is over) and its download."""
     from exgen.jobs.runner import job_status
-    from exgen.storage.tokens import csrf_token
 
     with request.app.state.service.session() as session:
         who = _signed_in(session, request)
@@ -217,5 +225,4 @@ def job_page(job_id: int, request: Request):
         job = job_status(session, job_id) if 0 < job_id < 2**31 else None
         if job is None:
             return _page("message.html", 404, title="Not found", text=f"There is no job {job_id}.")
-        return _page("dashboard_job.html", who=who.label, csrf=csrf_token(session, request.cookies[SESSION_COOKIE]),
-                     job=job, labels=JOB_LABELS, units=JOB_UNITS)
+        return _teacher_page(session, request, who, "dashboard_job.html", job=job, labels=JOB_LABELS, units=JOB_UNITS)
