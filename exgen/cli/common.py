@@ -45,3 +45,12 @@ def stderr_progress(total: int, label: str):
     if not sys.stderr.isatty() and os.environ.get("EXGEN_PROGRESS") != "1":
         return _Silent()
     return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30)
+
+
+def shown_time(moment) -> str:
+    """A stored moment as a terminal line shows it, in UTC."""
+    from datetime import timezone
+
+    if moment.tzinfo is None:  # SQLite keeps UTC without saying so
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

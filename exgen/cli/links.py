@@ -37,8 +37,10 @@ def links(obj, name, as_json, out, base_url, rotate):
     if as_json:
         click.echo(json.dumps(data, indent=1, ensure_ascii=False))
     elif not out:
+        from exgen.storage.results import terminal_text
+
         for link in data["links"]:
-            click.echo(f"{link['student_id']}\t{_plain(link['name'])}\t{link['url']}")
+            click.echo(f"{link['student_id']}\t{terminal_text(link['name'])}\t{link['url']}")
     if rotate:
         click.echo(f"new links for {', '.join(rotate)}; their old links no longer work", err=True)
 
@@ -50,12 +52,6 @@ def check_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise InputError(f"--base-url: expected an address like https://exgen.example.edu, got {url!r}")
     return url.rstrip("/")
-
-
-def _plain(text: str) -> str:
-    from exgen.storage.results import _plain as plain
-
-    return plain(text)
 
 
 def _write_csv(path: str, rows: list[dict]) -> None:

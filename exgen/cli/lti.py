@@ -7,7 +7,7 @@ import json
 
 import click
 
-from exgen.cli.common import database
+from exgen.cli.common import database, shown_time
 from exgen.cli.errors import InputError
 
 
@@ -98,7 +98,6 @@ def rotate_key(obj):
 @click.pass_obj
 def keys(obj):
     """The tool's keys (ids and dates; never the private keys)."""
-    from exgen.cli.token import _when
     from exgen.lti.keys import list_keys
 
     with database(obj, create=False) as session:
@@ -106,7 +105,7 @@ def keys(obj):
     if not rows:
         click.echo("no keys yet (one is made on first use, or with exgen lti rotate-key)")
     for kid, created, retired in rows:
-        click.echo(f"{kid}  made {_when(created)}  " + (f"retired {_when(retired)}" if retired else "signing"))
+        click.echo(f"{kid}  made {shown_time(created)}  " + (f"retired {shown_time(retired)}" if retired else "signing"))
 
 
 def _contexts(session, name: str):

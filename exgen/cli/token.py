@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exgen.cli.common import database
+from exgen.cli.common import database, shown_time
 from exgen.cli.errors import InputError
 
 
@@ -37,7 +37,7 @@ def create(obj, label):
 @click.pass_obj
 def list_(obj):
     """The tokens' labels, when each was made and last used (never the tokens)."""
-    from exgen.storage.results import _plain
+    from exgen.storage.results import terminal_text
     from exgen.storage.tokens import list_tokens
 
     with database(obj, create=False) as session:
@@ -47,7 +47,7 @@ def list_(obj):
         return
     width = max(len(label) for label, _, _ in rows)
     for label, created, used in rows:
-        click.echo(f"{_plain(label):<{width}}  created {_when(created)}  last used {_when(used) if used else 'never'}")
+        click.echo(f"{terminal_text(label):<{width}}  created {shown_time(created)}  last used {shown_time(used) if used else 'never'}")
 
 
 @token.command()
@@ -63,11 +63,3 @@ def revoke(obj, label):
         except TokenError as e:
             raise InputError(f"token: {e}") from None
     click.echo(f"token {label!r} revoked")
-
-
-def _when(moment) -> str:
-    from datetime import timezone
-
-    if moment.tzinfo is None:  # SQLite keeps UTC without saying so
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

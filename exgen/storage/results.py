@@ -135,7 +135,7 @@ def class_results(session: Session, name: str, flags: bool = True) -> dict:
     return out
 
 
-def _plain(text: str) -> str:
+def terminal_text(text: str) -> str:
     """A name as terminal text: control characters (escape sequences) shown, never run."""
     return "".join(ch if unicodedata.category(ch)[0] != "C" else "�" for ch in text)
 
@@ -155,7 +155,7 @@ def results_table(results: dict) -> str:
         flagged += bool(flags)
         overridden += bool(overrides)
         if not entry["submitted"] and not overrides:
-            lines.append([_plain(sid), _plain(entry["name"]), "not submitted", "", *([""] * len(exercises)),
+            lines.append([terminal_text(sid), terminal_text(entry["name"]), "not submitted", "", *([""] * len(exercises)),
                           *([""] * len(STATUS_COLUMNS)), overrides, flags])
             continue
         submitted.append(entry["score"])
@@ -165,7 +165,7 @@ def results_table(results: dict) -> str:
             per_exercise[item.split(".", 1)[0]] = per_exercise.get(item.split(".", 1)[0], 0.0) + verdict["score"]
             counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
         percent = f"{100 * entry['score'] / max_score:.0f}" if max_score else ""
-        lines.append([_plain(sid), _plain(entry["name"]), f"{entry['score']:.2f}/{max_score:g}", percent,
+        lines.append([terminal_text(sid), terminal_text(entry["name"]), f"{entry['score']:.2f}/{max_score:g}", percent,
                       *(f"{per_exercise[e]:.2f}" for e in exercises), *(str(counts[s]) for s in STATUS_COLUMNS),
                       overrides, flags])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
@@ -200,4 +200,4 @@ def flag_text(flags: list[dict]) -> str:
     by_other: dict[str, list[str]] = {}
     for flag in flags:
         by_other.setdefault(flag["other"], []).append(f"{flag['exercise']} {flag['count']}/{flag['of']}")
-    return "; ".join(f"≈{_plain(other)} {', '.join(parts)}" for other, parts in by_other.items())
+    return "; ".join(f"≈{terminal_text(other)} {', '.join(parts)}" for other, parts in by_other.items())
