@@ -76,6 +76,8 @@ def _line_column(text: str, position: int) -> str:
 def check_nesting(text: str, fmt: str) -> None:
     """Refuse brackets nested deeper than MAX_NESTING (and, in TOML, a dotted key of more
     than MAX_NESTING parts) before any parser recurses into them."""
+    if fmt == "json" and _shallow_json(text):
+        return  # the common case, at C speed; the scan below finds where a deep one goes too deep
     depth = dots = 0
     for token in (_JSON_TOKENS if fmt == "json" else _TOML_TOKENS).finditer(text):
         kind = token.group()
@@ -95,6 +97,26 @@ def check_nesting(text: str, fmt: str) -> None:
                                     f"{MAX_NESTING} parts")
         elif kind in ("=", ",", "\n"):
             dots = 0
+
+
+def _shallow_json(text: str) -> bool:
+    """Whether a JSON text's brackets, outside its strings, are balanced and nested at most
+    MAX_NESTING deep, found at C speed: only brackets and quotes are kept, every other piece
+    between quotes is a string, and each pass removes the innermost pairs. A text with
+    escapes, an unclosed string or unbalanced brackets is not (the scan decides about it)."""
+    kept = text.encode("utf-8", "surrogatepass").translate(_BRACKETS, _NOT_STRUCTURE)
+    if b"\\" in kept or kept.count(b'"') % 2:
+        return False
+    brackets = b"".join(kept.split(b'"')[::2])
+    for _ in range(MAX_NESTING):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"")
+    return not brackets
+
+
+_NOT_STRUCTURE = bytes(set(range(128)) - set(b'[]{}"\\')) + bytes(range(128, 256))
+_BRACKETS = bytes.maketrans(b"{}", b"[]")  # one kind of bracket: JSON's parser checks the pairs
 
 
 def load(text: str, fmt: str):

@@ -163,6 +163,23 @@ def literal(value) -> mpq:
     ``MAX_SIGNIFICANT_DIGITS`` significant digits, 0 or between 10^-MAGNITUDE and 10^MAGNITUDE
     in size. Every check takes time bounded by the length of the literal as written (no
     10^999999999 is ever built)."""
+    if type(value) is Decimal:
+        q = _LITERALS.get(value)  # the values of a class come from a few grids
+        if q is None:
+            q = _literal(value)
+            if len(_LITERALS) >= _CACHED_LITERALS:
+                _LITERALS.clear()
+            _LITERALS[value] = q
+        return q
+    return _literal(value)
+
+
+#: Decimal literal -> its rational (equal decimals, 0.5 and 0.50, are the same rational)
+_LITERALS: dict = {}
+_CACHED_LITERALS = 4096
+
+
+def _literal(value) -> mpq:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Unreadable)) \
             and type(value) is not type(ZERO):
         raise LiteralError(f"must be a number, got {describe(value)}")

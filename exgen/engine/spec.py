@@ -176,7 +176,12 @@ def _vector(value, field: str, limit: int, what: str, allow_scalar=False) -> tup
     if not value:
         raise SpecError(field, "must not be empty")
     _limited(value, field, limit, what)
-    return tuple(_number(v, f"{field}[{i}]") for i, v in enumerate(value, 1))
+    try:
+        return tuple(map(literal, value))
+    except LiteralError:  # read them again one by one, to name the entry (the field is not built
+        for i, v in enumerate(value, 1):  # for each number of a valid spec)
+            _number(v, f"{field}[{i}]")
+        raise
 
 
 def _is_batch(value) -> bool:
