@@ -207,6 +207,30 @@ def test_brackets_dots_and_quotes_inside_strings_and_comments_are_not_nesting():
     check_nesting(json.dumps({"s": "[" * 100 + '\\"' + "{" * 100, "t": [[[1]]]}), "json")
 
 
+def _scanned_depth(text: str) -> int:
+    """The deepest nesting outside strings, token by token (the slow scan's reading)."""
+    depth = deepest = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(token.group(), 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["[", "]", "{", "}", '"', "\\", "a", "é", ","]), max_size=80),
+       st.integers(0, 40))
+def test_the_fast_json_nesting_check_agrees_with_the_scan(pieces, extra):
+    """check_nesting's C-speed path for JSON (brackets outside strings, balanced, shallow)
+    refuses exactly what the token scan refuses, escapes and unclosed strings included."""
+    text = "[" * extra + "".join(pieces) + "]" * extra
+    too_deep = _scanned_depth(text) > limits.MAX_NESTING
+    try:
+        check_nesting(text, "json")
+        assert not too_deep
+    except DocumentError:
+        assert too_deep
+
+
 @pytest.mark.parametrize("command,file,text", [
     ("solve", "spec.json", '{"input": ' + "[" * 5000 + "]" * 5000 + "}"),
     ("solve", "spec.toml", "input = " + "[" * 5000 + "]" * 5000),
