@@ -217,12 +217,12 @@ def _scanned_depth(text: str) -> int:
 
 
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from(["[", "]", "{", "}", '"', "\\", "a", "é", ","]), max_size=80),
+@given(*[st.lists(st.sampled_from(["[", "]", "{", "}", '"', "\\", "a", "é", ","]), max_size=30)] * 3,
        st.integers(0, 40))
-def test_the_fast_json_nesting_check_agrees_with_the_scan(pieces, extra):
+def test_the_fast_json_nesting_check_agrees_with_the_scan(before, inside, after, extra):
     """check_nesting's C-speed path for JSON (brackets outside strings, balanced, shallow)
     refuses exactly what the token scan refuses, escapes and unclosed strings included."""
-    text = "[" * extra + "".join(pieces) + "]" * extra
+    text = "".join(before) + "[" * extra + "".join(inside) + "]" * extra + "".join(after)
     too_deep = _scanned_depth(text) > limits.MAX_NESTING
     try:
         check_nesting(text, "json")
