@@ -1,5 +1,5 @@
 """The compiled step graph (exgen.engine.program) computes exactly what evaluating the graph
-cell by cell computes, in every arithmetic, and its rounding hook sees every cell in order."""
+cell by cell computes, in every arithmetic, and each cell's rounder sees it in order."""
 
 from __future__ import annotations
 
@@ -58,28 +58,32 @@ def test_compiled_float_evaluation_is_the_cell_by_cell_evaluation(doc):
 
 
 @given(specs(max_depth=2))
-def test_the_rounding_hook_sees_each_cell_once_in_order_and_later_cells_read_what_it_returns(doc):
+def test_each_cells_rounder_sees_it_once_in_order_and_later_cells_read_what_it_returns(doc):
     spec = parse_spec(doc)
     graph = build_graph(spec.architecture)
     arithmetic = ScalarFloatArithmetic()
     givens = {key: float(v) for key, v in spec.given_values().items()}
     seen = []
 
-    def hook(n, value):
-        seen.append(n)
-        return round(value, 2)  # what a later cell reads
+    def rounder(n):
+        def rounded(value):
+            seen.append(n)
+            return round(value, 2)  # what a later cell reads
+        return rounded
 
     try:
-        results = program(graph, rounded=True)(givens, arithmetic, hook)
+        results, printed = program(graph, rounded=True)(
+            givens, arithmetic, [rounder(n) for n in range(len(graph.cells))])
     except (ArithmeticError, ValueError):
         return
     assert seen == list(range(len(graph.cells)))
     # the same chain, by hand: every cell computed from the rounded values of the cells before
     chain = dict(givens)
-    for cell, result in zip(graph.cells, results):
+    for cell, result, shown in zip(graph.cells, results, printed):
         value = cell.compute(chain, arithmetic)
         assert _same(value, result), graph.item(cell.key)
         chain[cell.key] = round(value, 2)
+        assert _same(shown, chain[cell.key]), graph.item(cell.key)
 
 
 def test_a_compiled_graph_is_straight_line_code_built_once_per_shape():

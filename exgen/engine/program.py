@@ -8,9 +8,10 @@ writes that record down as one function with a local variable per value. The fun
 the same primitives of the same arithmetic in the same order, so its results are the results
 of ``StepGraph.evaluate`` (``tests/test_program.py`` checks this over random specs).
 
-With ``rounded=True`` every cell's result passes through a hook before any later cell reads
-it: the graph evaluated the way a student works, rounding each result before using it again
-(design §6, the hand-rounded path; ``exgen.notation.display`` prints the key from it).
+With ``rounded=True`` every cell's result is rounded (by a function given per cell) before any
+later cell reads it: the graph evaluated the way a student works, rounding each result before
+using it again (design §6, the hand-rounded path; ``exgen.notation.chain`` prints the key from
+it).
 """
 
 from __future__ import annotations
@@ -119,11 +120,13 @@ class _Tracer(dict):
 
 
 def compile_graph(graph, rounded: bool = False) -> Callable:
-    """``run(values, A, hook=None) -> results``: every cell of ``graph`` in arithmetic ``A``
-    from the givens in ``values``; ``results`` holds the cells' values in graph order.
+    """``run(values, A) -> results``: every cell of ``graph`` in arithmetic ``A`` from the
+    givens in ``values``; ``results`` holds the cells' values in graph order.
 
-    With ``rounded``, ``hook(n, value)`` is called with each cell's number n (graph order)
-    and value as soon as it is computed, and what it returns is what later cells read.
+    With ``rounded``, ``run(values, A, rounders) -> (results, rounded)``: ``rounders[n]`` is
+    applied to cell n's value (graph order) as soon as it is computed, and what it returns is
+    what later cells read; ``rounded`` holds those. (The rounders are called inline, not
+    through a hook: the printed chain of a class runs this once per student.)
     """
     tracer = _Tracer()
     body: list[str] = []
@@ -136,7 +139,7 @@ def compile_graph(graph, rounded: bool = False) -> Callable:
         results.append(result)
         if rounded:
             shown = f"r{n}"
-            tracer.lines.append(f"{shown} = hook({n}, {result})")
+            tracer.lines.append(f"{shown} = R{n}({result})")
             body.append(tracer.lines[-1])
             tracer[cell.key] = _Value(shown, tracer)
         else:
@@ -146,16 +149,25 @@ def compile_graph(graph, rounded: bool = False) -> Callable:
     for key, local in tracer.reads.items():
         keys[f"K{local}"] = key
         head.append(f"{local} = values[K{local}]")
+    returned = _tuple(results)
+    if rounded:
+        head.append(f"{_tuple(f'R{n}' for n in range(len(results)))} = rounders")
+        returned = f"{returned}, {_tuple(f'r{n}' for n in range(len(results)))}"
     source = (
-        "def run(values, A, hook=None):\n"
+        f"def run(values, A{', rounders' if rounded else ''}):\n"
         + "".join(f"    {line}\n" for line in head + body)
-        + f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})\n"
+        + f"    return {returned}\n"
     )
     namespace = {**tracer.constants, **keys}
     exec(compile(source, f"<step graph {graph.architecture}>", "exec"), namespace)  # noqa: S102
     run = namespace["run"]
     run.source = source
     return run
+
+
+def _tuple(names) -> str:
+    names = list(names)
+    return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
 
 
 def program(graph, rounded: bool = False) -> Callable:

@@ -6,8 +6,8 @@ to 6 decimals, or what the assignment's ``[instructions]`` say) and to keep work
 rounded values. A key that printed rounded operands beside results computed from unrounded
 ones would disagree with a calculator: ``(−0.1129) × 1.9 ≈ −0.2144`` where the calculator
 says −0.2145. So the key follows the student: it is the step graph evaluated with rounding
-after every step (design §6, the hand-rounded path; ``exgen.engine.program`` with its rounding
-hook). Printed numbers are short decimals, so the chain is computed in decimal arithmetic:
+after every step (design §6, the hand-rounded path; ``exgen.engine.program`` with a rounder per
+cell). Printed numbers are short decimals, so the chain is computed in decimal arithmetic:
 sums and products exactly, quotients and transcendental functions to 60 digits or more (far
 beyond the figures printed; a rounding tie is never a matter of the 60th digit). Each printed result
 is its printed operands' result rounded half up. Beside a result whose asked digits differ from
@@ -146,16 +146,6 @@ def printed_chain(solution, parameters: list[bool],
     result_rule, parameter_rule = rules(instructions)
     cell_rules = [parameter_rule if parameter else result_rule for parameter in parameters]
     rounders = [rule.round for rule in cell_rules]
-    raw: list[Decimal] = []  # what the printed operands give, unrounded
-    printed: list[Decimal] = []
-    keep_raw, keep_printed = raw.append, printed.append
-
-    def hook(n, value):
-        shown = rounders[n](value)
-        keep_raw(value)
-        keep_printed(shown)
-        return shown
-
     # the givens, printed as given
     givens = {key: Decimal(text) for key, (text, _) in
               zip(_given_keys(graph), solution.exact_forms(_given_keys(graph)))}
@@ -163,10 +153,10 @@ def printed_chain(solution, parameters: list[bool],
     arithmetic = DecimalArithmetic()
     with localcontext(_CONTEXT):
         try:
-            program(graph, rounded=True)(givens, arithmetic, hook)
+            # raw: what the printed operands give, unrounded; printed: that rounded
+            raw, printed = program(graph, rounded=True)(givens, arithmetic, rounders)
         except (DomainError, ZeroDivisionError, InvalidOperation, Overflow):
-            del raw[:], printed[:]
-            _cell_by_cell(solution, givens, arithmetic, hook, computed)
+            raw, printed = _cell_by_cell(solution, givens, arithmetic, rounders, computed)
 
     results: list[Rounded] = []
     exact: list[str | None] = []
@@ -189,7 +179,7 @@ def printed_chain(solution, parameters: list[bool],
         else:
             results.append(Rounded(_written(value, True, shown, rule) if short else rounded_style(shown), short))
             exact.append(written)
-    return PrintedChain(results, printed, exact, computed)
+    return PrintedChain(results, list(printed), exact, computed)
 
 
 def _written(d: Decimal, exact: bool, shown: Decimal, rule: Rule) -> str:
@@ -207,14 +197,18 @@ def _given_keys(graph) -> list[tuple]:
     return keys
 
 
-def _cell_by_cell(solution, givens, arithmetic, hook, computed: list[bool]) -> None:
-    """The printed chain one cell at a time; a cell its printed operands cannot give takes its
-    exact value."""
+def _cell_by_cell(solution, givens, arithmetic, rounders, computed: list[bool]) -> tuple[list, list]:
+    """The printed chain one cell at a time, (raw, printed); a cell its printed operands
+    cannot give takes its exact value."""
     chain = dict(givens)
+    raw, printed = [], []
     for n, cell in enumerate(solution.graph.cells):
         try:
             value = cell.compute(chain, arithmetic)
         except (DomainError, ZeroDivisionError, InvalidOperation, Overflow):
             value = Decimal(solution.exact_text(cell.key))
             computed[n] = False
-        chain[cell.key] = hook(n, value)
+        raw.append(value)
+        printed.append(rounders[n](value))
+        chain[cell.key] = printed[-1]
+    return raw, printed

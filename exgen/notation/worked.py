@@ -12,6 +12,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+from typing import Callable
 from json import encoder as json_encoder
 
 from exgen.engine import names
@@ -160,16 +162,18 @@ def solution_json_text(solution) -> str:
     """``json.dumps(solution_json(solution), ensure_ascii=False)``, written the fast way: the
     JSON text of a network shape is laid out once (:func:`_json_layout`) and each solution
     only fills in its numbers and lines (``exgen solve --json`` over a whole class)."""
-    layout = _json_layout(solution)
+    pieces, pick = _json_layout(solution)
     values, keys = solution.values, solution.graph.keys
     lines = [_json_string(line) for line in entry_texts(solution)]  # writes every exact text
     floats = [float(values[key]) for key in keys]
-    return layout.format(
+    fields = pick([
         *[_float_repr(x) if x - x == 0 else _json_float(x) for x in floats],  # finite: repr
         # exact strings hold digits, ".", "-", "E" and "+" only: nothing to escape
         *['"' + text + '"' for text, _ in solution.exact_forms(keys)],
         *lines,
-    )
+    ])
+    pieces[1::2] = fields
+    return "".join(pieces)
 
 
 def _json_float(x: float) -> str:
@@ -187,9 +191,11 @@ _json_string = json_encoder.encode_basestring  # what json.dumps(..., ensure_asc
 _MARK = re.compile('"\ue000([ves])(\\d+)\ue001"')
 
 
-def _json_layout(solution) -> str:
-    """The JSON text of a solution of this shape as a ``str.format`` string: field i is the
-    i-th cell's value, then its exact string, then its worked line (cached with the graph).
+def _json_layout(solution) -> tuple[list[str], Callable]:
+    """The JSON text of a solution of this shape, as its literal pieces (a list with a gap
+    between every two) and ``pick(fields)``, which gives what fills the gaps, in order, from
+    the list of every cell's value, then its exact string, then its worked line (cached with
+    the graph; the pieces are copied for each solution).
 
     The layout is ``json.dumps`` of the very structure :func:`solution_json` builds, with a
     marker in place of every number and line, so the two cannot write different JSON."""
@@ -206,10 +212,20 @@ def _json_layout(solution) -> str:
         line = marker("s")
         structure["steps"] = _steps(solution, lambda step: structure["exact"][step.name],
                                     lambda step: [line(cell.key) for cell in step.cells])
-        text = json.dumps(structure, ensure_ascii=False).replace("{", "{{").replace("}", "}}")
-        layout = _MARK.sub(lambda m: "{%d}" % (offset[m.group(1)] + int(m.group(2))), text)
-        graph.__dict__["_json_layout"] = layout
-    return layout
+        # [piece, kind, number, piece, kind, number, ..., piece]
+        split = _MARK.split(json.dumps(structure, ensure_ascii=False))
+        gaps = [offset[kind] + int(number) for kind, number in zip(split[1::3], split[2::3])]
+        pieces = [None] * (2 * len(gaps) + 1)
+        pieces[0::2] = split[0::3]
+        layout = graph.__dict__["_json_layout"] = (pieces, _picker(gaps))
+    pieces, pick = layout
+    return pieces[:], pick
+
+
+def _picker(indices: list[int]) -> Callable:
+    """``pick(fields)``: the list of ``fields[i]`` for each i of ``indices``."""
+    get = itemgetter(*indices)
+    return (lambda fields: list(get(fields))) if len(indices) > 1 else (lambda fields: [get(fields)])
 
 
 def _vector_text(values) -> str:
