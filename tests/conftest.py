@@ -76,3 +76,18 @@ def database_url(request, tmp_path):
         dispose_all()
     else:
         yield request.getfixturevalue("fresh_postgres_url")
+
+
+# -- a real browser: Debian's chromium through Playwright (tests marked browser_helpers.needs_chromium)
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -8,7 +8,8 @@ HTTP from ``/lti/jwks``, and issues and checks access tokens. This module adds w
 serves around it: the OIDC authorisation endpoint, the token endpoint (which also checks the
 assertion's audience, issuer and subject with PyJWT), courses with members, AGS line items and
 scores (recorded as a gradebook keeps them: the latest score per user and line item, every post
-counted) and NRPS class lists (two members a page, to make the tool follow ``Link: rel=next``).
+counted), NRPS class lists (two members a page, to make the tool follow ``Link: rel=next``),
+and course pages that show the tool in an iframe, for a real browser (``Platform.framed_launch``).
 
 ``Browser`` plays the student's or teacher's browser: it starts a launch at the tool's
 ``/lti/login``, follows the redirect to the platform, and posts the platform's auto-submitting
@@ -17,6 +18,7 @@ form to the tool — as a browser does, cookies included.
 
 from __future__ import annotations
 
+import html
 import html.parser
 import itertools
 import json
@@ -54,13 +56,15 @@ DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 
 # -- servers in this process ----------------------------------------------------------------------
 @contextmanager
-def serving(make_app, timeout: float = 20.0):
+def serving(make_app, timeout: float = 20.0, host: str = "127.0.0.1"):
     """Serve ``make_app(base_url)`` with uvicorn on a free 127.0.0.1 port, in a thread; yields the
-    base URL and stops the server (its lifespan's shutdown included) when the block ends."""
+    base URL and stops the server (its lifespan's shutdown included) when the block ends.
+    ``host`` is the name in the base URL: ``localhost`` reaches the same server as another *site*
+    than ``127.0.0.1`` (browsers compare host names, not addresses)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    base = f"http://{host}:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(make_app(base), log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -188,6 +192,7 @@ class Platform:
         self.token_requests = 0
         self.deep_links: list[list] = []  # content items received
         self.pending: dict[str, dict] = {}  # lti_message_hint -> launch spec
+        self.pages: dict[int, tuple[str, str]] = {}  # number -> (title, the URL its iframe shows)
         self.refuse_scores = False  # answer every score post with 503 (the platform is down)
         self._hints = itertools.count(1)
         self._lock = threading.Lock()
@@ -229,9 +234,11 @@ class Platform:
                 "--auth-url", self.url("/auth"), "--token-url", self.url("/token")]
 
     @contextmanager
-    def start(self, tool_base: str):
+    def start(self, tool_base: str, host: str = "127.0.0.1"):
+        """Serve the platform (at ``http://host:port``: ``localhost`` makes it another site than a
+        tool on 127.0.0.1, as a real LMS is)."""
         self.tool = tool_base
-        with serving(self.app) as base:
+        with serving(self.app, host=host) as base:
             self.base = base
             yield self
 
@@ -242,6 +249,27 @@ class Platform:
             self.pending[hint] = {"user": user, "link": link, **options}
         return hint
 
+    def login_params(self, user: Member, link: Link, **options) -> dict:
+        """What the platform sends the tool's login initiation URL to start a launch."""
+        return {"iss": self.issuer, "login_hint": user.user_id, "target_link_uri": self.tool + "/lti/launch",
+                "lti_message_hint": self.remember(user, link, **options), "client_id": self.client_id,
+                "lti_deployment_id": self.deployment_id}
+
+    def page(self, title: str, frame: str) -> str:
+        """The URL of a course page of the LMS showing ``frame`` in an iframe (as Canvas and Moodle
+        show a tool)."""
+        with self._lock:
+            number = len(self.pages) + 1
+            self.pages[number] = (title, frame)
+        return self.url(f"/pages/{number}")
+
+    def framed_launch(self, user: Member, link: Link, **options) -> str:
+        """The URL of a course page whose iframe starts a launch for ``user``: the frame is the
+        platform's auto-submitting form to the tool's login initiation URL, as Moodle's
+        ``launch.php`` and Canvas's are."""
+        return self.page(self.courses[link.course].title,
+                         self.url("/launch?" + urlencode(self.login_params(user, link, **options))))
+
     def app(self, base: str) -> FastAPI:
         app = FastAPI()
         platform = self
@@ -249,6 +277,15 @@ class Platform:
         @app.get("/jwks")
         def jwks():
             return {"keys": platform.registration().get_jwks()}
+
+        @app.get("/pages/{number}")
+        def course_page(number: int):
+            title, frame = platform.pages[number]
+            return HTMLResponse(_COURSE_PAGE.format(title=html.escape(title), frame=html.escape(frame)))
+
+        @app.get("/launch")
+        def start_launch(request: Request):
+            return HTMLResponse(_auto_post(platform.tool + "/lti/login", dict(request.query_params)))
 
         @app.get("/auth")
         def auth(request: Request):
@@ -446,8 +483,24 @@ async def _in_thread(function, *args):
     return await run_in_threadpool(function, *args)
 
 
+#: A course page around a tool, laid out as Canvas and Moodle do: the course's menu on the left,
+#: the tool's iframe in the rest of the window.
+_COURSE_PAGE = """<!DOCTYPE html><html><head><title>{title}</title><link rel="icon" href="data:,"><style>
+body {{ margin: 0; font: 15px sans-serif; background: #f5f5f5; display: grid; height: 100vh;
+       grid-template: 44px 1fr / 180px 1fr; }}
+header {{ grid-column: 1 / 3; padding: 12px 24px; background: #394b58; color: #fff; }}
+nav {{ padding: 16px 24px; line-height: 2.2; color: #2d5b8c; border-right: 1px solid #ddd; }}
+iframe {{ border: 0; width: 100%; height: 100%; background: #fff; }}
+</style></head><body>
+<header><b>Test LMS</b> · {title}</header>
+<nav>Home<br>Modules<br><b>Assignments</b><br>Grades<br>People</nav>
+<iframe name="tool" title="exgen" src="{frame}"></iframe>
+</body></html>"""
+
+
 def _auto_post(action: str, fields: dict) -> str:
-    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in fields.items())
     return (f'<!DOCTYPE html><html><body><form method="post" action="{action}" id="launch">{inputs}</form>'
             '<script>document.getElementById("launch").submit();</script></body></html>')
 
@@ -484,10 +537,7 @@ class Browser:
 
     def login(self, user: Member, link: Link, login_params: dict | None = None, **options) -> httpx.Response:
         """Login initiation at the tool, as the platform starts it (the tool's answer)."""
-        hint = self.platform.remember(user, link, **options)
-        params = {"iss": self.platform.issuer, "login_hint": user.user_id, "target_link_uri": self.platform.tool +
-                  "/lti/launch", "lti_message_hint": hint, "client_id": self.platform.client_id,
-                  "lti_deployment_id": self.platform.deployment_id, **(login_params or {})}
+        params = {**self.platform.login_params(user, link, **options), **(login_params or {})}
         return self.http.get(self.platform.tool + "/lti/login", params={k: v for k, v in params.items() if v is not None})
 
     def launch_form(self, user: Member, link: Link, **options) -> dict:

@@ -7,33 +7,12 @@ and phone width."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from browser_helpers import DESKTOP, PHONE, needs_chromium, shoot, watched
 from service_helpers import answers, assign_hw3, links, serving, teacher_token
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).parents[1] / "docs" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -42,25 +21,6 @@ def server(tmp_path):
     assign_hw3(url, tmp_path, "attempts = 3")
     with serving(url) as base:
         yield url, base
-
-
-def watched(page) -> list[str]:
-    """Console errors (a CSP violation is one) and failed requests of a page."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    return problems
-
-
-def shoot(page, name, request, height=None):
-    path = Path(request.config.rootpath) / "docs" / "screenshots" / f"{name}.png"
-    target = path if request.config.getoption("--update-golden") else Path(os.environ.get("TMPDIR", "/tmp")) / f"exgen-{name}.png"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    clip = {"x": 0, "y": 0, "width": width, "height": height} if height else None
-    page.screenshot(path=str(target), full_page=True, clip=clip)
-    return target
 
 
 def test_a_student_types_submits_and_reads_the_verdicts(browser, server, request):
