@@ -163,7 +163,7 @@ def literal(value) -> mpq:
     ``MAX_SIGNIFICANT_DIGITS`` significant digits, 0 or between 10^-MAGNITUDE and 10^MAGNITUDE
     in size. Every check takes time bounded by the length of the literal as written (no
     10^999999999 is ever built)."""
-    if type(value) is Decimal:
+    if type(value) is Decimal and value.is_finite():  # (a signalling NaN cannot be hashed)
         q = _LITERALS.get(value)  # the values of a class come from a few grids
         if q is None:
             q = _literal(value)
