@@ -27,6 +27,7 @@ Rules that keep marks trustworthy:
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -643,8 +644,6 @@ def _store_web(session: Session, marked: Marked, submission: dict, keep: str) ->
     student_pk = submission["student_pk"]
     current = _counts_now(session, student_pk, marked.score, keep)
     if session.get_bind().dialect.name == "postgresql":
-        import json
-
         row = session.execute(GRADED_WEB_SUBMISSION, {**submission, "current": current, "student": student_pk,
                                                       "yes": True, "items": json.dumps(marked.items)}).one()
         marked_pending(session, row.pending)
