@@ -13,17 +13,21 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from exgen.grading.store import lock_assignment, submit_answers
+from exgen.storage.links import student_for_token
 from exgen.storage.models import Student, Submission
 from exgen.storage.session import engine_for, session_scope
-from service_helpers import answers, assign_hw3
+from service_helpers import answers, assign_hw3, links
 
 
 def student(session, sid):
     return session.scalar(select(Student).where(Student.student_id == sid))
 
 
-def test_two_simultaneous_submissions_of_one_student_make_one_attempt(database_url, tmp_path):
+@pytest.mark.parametrize("found_by", ["roster", "link"])
+def test_two_simultaneous_submissions_of_one_student_make_one_attempt(database_url, tmp_path, found_by):
+    """``link``: as the service finds a student (on PostgreSQL the lookup takes the locks)."""
     assign_hw3(database_url, tmp_path, "attempts = 1")
+    tokens = {sid: path.rsplit("/", 1)[1] for sid, path in links(database_url).items()}
     for sid in ("s001", "s002", "s003"):  # a few rounds: the race must never be won twice
         written, _ = answers(database_url, sid)
         barrier = threading.Barrier(2)
@@ -32,8 +36,12 @@ def test_two_simultaneous_submissions_of_one_student_make_one_attempt(database_u
         def hand_in():
             try:
                 with session_scope(database_url) as session:
-                    me = student(session, sid)
-                    barrier.wait(timeout=10)
+                    if found_by == "link":
+                        barrier.wait(timeout=10)
+                        me = student_for_token(session, tokens[sid], lock=True)
+                    else:
+                        me = student(session, sid)
+                        barrier.wait(timeout=10)
                     outcomes.append(submit_answers(session, me, written, "{}"))
             except Exception as e:  # noqa: BLE001 (reported below)
                 failures.append(e)

@@ -27,6 +27,7 @@ Rules that keep marks trustworthy:
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -45,7 +46,7 @@ from exgen.grading.judge import Marker, credit
 from exgen.grading.sheet import AnswerSheet, has_answers, sheet_items
 from exgen.grading.policy import Policy, utcnow
 from exgen.storage.records import AssignmentRecord, find_assignment, load_assignment
-from exgen.lti.outcomes import mark_changed  # a kept score that may change goes back to the LMS (LTI)
+from exgen.lti.outcomes import mark_changed, marked_pending  # a kept score that may change goes back to the LMS (LTI)
 
 GRADED, REJECTED, EMPTY = "graded", "rejected", "empty"
 #: Rows judged and written per round trip (and per step of the progress bar).
@@ -63,7 +64,7 @@ def lock_assignment(session: Session, assignment_id: int) -> None:
                     .values(seed=table.c.seed, updated_at=table.c.updated_at))
 
 
-def lock_student(session: Session, assignment_id: int, student_pk: int):
+def lock_student(session: Session, student):
     """Wait until no other submission of this student and no grader of the assignment is at
     work, then hold both off until commit — while other students' submissions go on. Returns
     the assignment as it is now (an ``AssignmentRow``: its policy may have changed while this
@@ -72,15 +73,18 @@ def lock_student(session: Session, assignment_id: int, student_pk: int):
     PostgreSQL: a share lock on the assignment's row (web submissions hold it together; a file
     grader's ``lock_assignment`` waits for them, and they for it) and an update lock on the
     student's row (a student's submissions take turns, so attempts are counted and the current
-    submission elected one at a time), both in one statement. SQLite has one writer at a time:
-    a no-op UPDATE takes its write lock before anything is read."""
+    submission elected one at a time), both in one statement — or already in the statement
+    that found the student by their link (``student_for_token(..., lock=True)``). SQLite has one
+    writer at a time: a no-op UPDATE takes its write lock before anything is read."""
     from exgen.storage.rows import ASSIGNMENT, LOCK_STUDENT_POSTGRESQL, LOCK_STUDENT_SQLITE, AssignmentRow
 
+    if getattr(student, "locked", False):  # a StudentRow read with the locks held
+        return student.assignment
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(LOCK_STUDENT_POSTGRESQL, {"student": student_pk}).one()
+        row = session.execute(LOCK_STUDENT_POSTGRESQL, {"student": student.id}).one()
     else:
-        session.execute(LOCK_STUDENT_SQLITE, {"student": student_pk})
-        row = session.execute(ASSIGNMENT, {"assignment": assignment_id}).one()
+        session.execute(LOCK_STUDENT_SQLITE, {"student": student.id})
+        row = session.execute(ASSIGNMENT, {"assignment": student.assignment_id}).one()
     return AssignmentRow(row.id, row.name, row.title, row.updated_at, row.variants_hash, row.definition)
 
 
@@ -548,14 +552,19 @@ class _Graders:
 GRADERS = _Graders()
 
 
-def student_attempts(session: Session, student_pk: int, since: datetime | None = None) -> tuple[int, int, datetime | None]:
-    """(graded submissions of a student, web submissions since ``since``, the oldest of those)."""
+def student_attempts(session: Session, student_pk: int, since: datetime | None = None,
+                     earlier: tuple[int, str] | None = None) -> tuple[int, int, datetime | None, int | None]:
+    """(graded submissions of a student, web submissions since ``since``, the oldest of those,
+    the id of the submission stored before under ``earlier`` = (assignment id, source SHA-256),
+    or None), in one round trip."""
     from exgen.storage.rows import STUDENT_ATTEMPTS
 
     if since is None:
         since = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
-    row = session.execute(STUDENT_ATTEMPTS, {"student": student_pk, "since": since}).one()
-    return row.used, row.recent, row.oldest
+    assignment_id, sha256 = earlier or (None, None)
+    row = session.execute(STUDENT_ATTEMPTS, {"student": student_pk, "since": since, "assignment": assignment_id,
+                                             "sha256": sha256}).one()
+    return row.used, row.recent, row.oldest, row.earlier
 
 
 def submit_answers(session: Session, student: Student, cells: dict | None, raw: str, *,
@@ -572,18 +581,15 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     stored). The policy's refusals (no attempts left, late work refused) are stored as rejected
     submissions with the reason. The caller commits."""
     now = now or utcnow()
-    assignment = lock_student(session, student.assignment_id, student.id)
+    assignment = lock_student(session, student)
     policy = Policy.of(assignment.definition)
     salt = key if key else uuid.uuid4().hex
     sha256 = hashlib.sha256(f"{WEB}\x1f{student.id}\x1f{salt}".encode()).hexdigest()
-    if key:
-        from exgen.storage.rows import SUBMISSION_BY_SOURCE
-
-        earlier = session.execute(SUBMISSION_BY_SOURCE, {"assignment": assignment.id, "sha256": sha256}).scalar()
-        if earlier is not None:
-            return _stored_outcome(session, session.get(Submission, earlier), policy)
     since = now - timedelta(seconds=60)
-    used, recent, oldest = student_attempts(session, student.id, since)
+    used, recent, oldest, earlier = student_attempts(session, student.id, since,
+                                                     (assignment.id, sha256) if key else None)
+    if earlier is not None:
+        return _stored_outcome(session, session.get(Submission, earlier), policy)
     if per_minute and recent >= per_minute:
         if oldest is not None and oldest.tzinfo is None:  # SQLite keeps naive UTC
             oldest = oldest.replace(tzinfo=now.tzinfo)
@@ -606,9 +612,7 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
     else:
         marked = mark_row(grader, student.student_id, cells)
     attempt = used + 1 if marked.status == GRADED else None
-    from exgen.storage.rows import INSERT_SUBMISSION
-
-    submission_id = session.execute(INSERT_SUBMISSION, {
+    submission_id = _store_web(session, marked, {
         "assignment_id": assignment.id,
         "student_ref": student.student_id[:300],
         "student_pk": student.id,
@@ -624,57 +628,51 @@ def submit_answers(session: Session, student: Student, cells: dict | None, raw: 
         "attempt": attempt,
         "late": late,
         "received_at": now,
-    }).scalar_one()
-    if marked.items:
-        _insert_item_results(session, [{**r, "submission_id": submission_id} for r in marked.items])
-    if marked.status == GRADED:
-        _elect_newest(session, student.id, submission_id, marked.score, policy.keep)
-        mark_changed(session, [student.id])
+    }, policy.keep)
     return WebOutcome(marked.status, submission_id, attempt, used + (attempt is not None), late, now,
                       marked.problem, refused, items=marked.items, max_score=grader.max_score)
 
 
-_ITEM_COLUMNS = ("submission_id integer, item text, position integer, status text, score float8, "
-                 "max_score float8, submitted text, value float8, expected float8, misconception text, "
-                 "feedback text")
-_ITEMS_FROM_JSON = None
+def _store_web(session: Session, marked: Marked, submission: dict, keep: str) -> int:
+    """Store a web submission (``submission``: its row, not current) with its item results; a
+    graded one is elected (:func:`_counts_now`) and marks the student's passback pending.
+    Returns its id. PostgreSQL: a graded one in one statement (``GRADED_WEB_SUBMISSION``)."""
+    from exgen.storage.rows import ELECT_NEWEST, GRADED_WEB_SUBMISSION, INSERT_SUBMISSION
+
+    if marked.status != GRADED:
+        return session.execute(INSERT_SUBMISSION, submission).scalar_one()
+    student_pk = submission["student_pk"]
+    current = _counts_now(session, student_pk, marked.score, keep)
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(GRADED_WEB_SUBMISSION, {**submission, "current": current, "student": student_pk,
+                                                      "yes": True, "items": json.dumps(marked.items)}).one()
+        marked_pending(session, row.pending)
+        return row.id
+    submission_id = session.execute(INSERT_SUBMISSION, submission).scalar_one()
+    if marked.items:
+        session.execute(insert(ItemResult.__table__), [{**r, "submission_id": submission_id} for r in marked.items])
+    if current:
+        session.execute(ELECT_NEWEST, {"student": student_pk, "new": submission_id})
+    mark_changed(session, [student_pk])
+    return submission_id
 
 
-def _insert_item_results(session: Session, rows: list[dict]) -> None:
-    """A submission's item results in one statement. On PostgreSQL the rows travel as one JSON
-    parameter (an executemany sends a statement per row, and a multi-row VALUES is compiled
-    anew for every submission: both cost more than judging the answers)."""
-    global _ITEMS_FROM_JSON
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(ItemResult.__table__), rows)
-        return
-    if _ITEMS_FROM_JSON is None:
-        from sqlalchemy import text
+def _counts_now(session: Session, student_pk: int, score: float, keep: str) -> bool:
+    """Whether a student's newest graded submission, about to be stored, counts — :func:`elect_current`
+    for one student whose newest submission is arriving (under their lock, so it is the last to
+    arrive): always under ``last``, and under ``best`` when it scores at least as well as the one
+    that counts now (a tie goes to the later one). One statement, or none, instead of ranking
+    every submission of the student again."""
+    from exgen.storage.rows import CURRENT_SCORE
 
-        names = ", ".join(column.split()[0] for column in _ITEM_COLUMNS.split(", "))
-        _ITEMS_FROM_JSON = text(f"INSERT INTO item_results ({names}) SELECT {names} "
-                                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_ITEM_COLUMNS})")
-    import json
-
-    session.execute(_ITEMS_FROM_JSON, {"rows": json.dumps(rows)})
-
-
-def _elect_newest(session: Session, student_pk: int, submission_id: int, score: float, keep: str) -> None:
-    """:func:`elect_current` for one student whose newest graded submission just arrived (under
-    their lock, so it is the last to arrive): it counts under ``last``, and under ``best`` when
-    it scores at least as well as the one that counted (a tie goes to the later one) — one or
-    two statements instead of ranking every submission of the student again."""
-    from exgen.storage.rows import CURRENT_SCORE, ELECT_NEWEST
-
-    if keep == "best":
-        best = session.execute(CURRENT_SCORE, {"student": student_pk, "new": submission_id}).scalar()
-        if best is not None and round(score, 9) < round(best, 9):
-            return
-    session.execute(ELECT_NEWEST, {"student": student_pk, "new": submission_id})
+    if keep != "best":
+        return True
+    best = session.execute(CURRENT_SCORE, {"student": student_pk}).scalar()
+    return best is None or round(score, 9) >= round(best, 9)
 
 
 def _stored_outcome(session: Session, submission: Submission, policy: Policy) -> WebOutcome:
-    used, _, _ = student_attempts(session, submission.student_pk)
+    used, _, _, _ = student_attempts(session, submission.student_pk)
     items = [{"item": r.item, "position": r.position, "status": r.status, "score": r.score,
               "max_score": r.max_score, "submitted": r.submitted, "value": r.value, "expected": r.expected,
               "misconception": r.misconception, "feedback": r.feedback}

@@ -34,7 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Boolean, bindparam, case, event, or_, select, text, update
+from sqlalchemy import case, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -227,10 +227,6 @@ def student_for(session: Session, launch, assignment: Assignment) -> Student:
 
 
 # -- the kept score's passback ------------------------------------------------------------------------
-_MARK_ONE = text("UPDATE lti_scores SET pending = :yes, generation = generation + 1, next_try_at = NULL, "
-                 "failures = 0 WHERE student_pk = :student").bindparams(bindparam("yes", type_=Boolean))
-
-
 def mark_changed(session: Session, student_pks) -> int:
     """The kept score of these students may have changed: their passback rows become pending,
     in the caller's transaction (sent once it commits). Returns how many rows."""
@@ -238,16 +234,24 @@ def mark_changed(session: Session, student_pks) -> int:
     if not pks:
         return 0
     if len(pks) == 1:  # a web submission: one prebuilt statement
-        count = session.execute(_MARK_ONE, {"yes": True, "student": pks[0]}).rowcount
+        from exgen.storage.rows import PASSBACK_PENDING
+
+        count = session.execute(PASSBACK_PENDING, {"yes": True, "student": pks[0]}).rowcount
     else:
         count = 0
         table = LtiScore.__table__
         for n in range(0, len(pks), 500):
             count += session.execute(update(table).where(table.c.student_pk.in_(pks[n:n + 500])).values(
                 pending=True, generation=table.c.generation + 1, next_try_at=None, failures=0)).rowcount
+    marked_pending(session, count)
+    return count
+
+
+def marked_pending(session: Session, count: int) -> None:
+    """``count`` passback rows became pending in this transaction (by :func:`mark_changed`, or
+    within a web submission's own statement on PostgreSQL): they are sent once it commits."""
     if count:
         session.info[PENDING_FLAG] = True
-    return count
 
 
 def resend(session: Session, assignment_id: int) -> int:

@@ -148,7 +148,7 @@ def _submit(service, token: str, body: bytes, parse, key_header: str | None):
     """Store and mark one submission; returns (context, outcome, cells, problem) or None for an
     unknown link. Runs in a worker thread."""
     with service.session() as session:
-        student = student_for_token(session, token)
+        student = student_for_token(session, token, lock=True)  # submit_answers's locks, at once
         if student is None:
             return None
         context = Context(session, student)

@@ -67,16 +67,19 @@ def student_token(session: Session, assignment_name: str, student_pk: int, stude
     return token
 
 
-def student_for_token(session: Session, token: str):
+def student_for_token(session: Session, token: str, lock: bool = False):
     """The student a link token belongs to (a :class:`~exgen.storage.rows.StudentRow`, its
     assignment as ``.assignment``), or None — unknown, rotated, or not a token at all: the
     caller answers 404 alike, giving no hint whether a link ever existed. One prebuilt
-    statement: the service asks this on every request."""
-    from exgen.storage.rows import LINK_OWNER, AssignmentRow, StudentRow
+    statement: the service asks this on every request. ``lock``: the student is about to hand
+    in (``exgen.grading.store.submit_answers``); on PostgreSQL the same statement takes that
+    submission's locks (``lock_student``) and reads the assignment under them."""
+    from exgen.storage.rows import LINK_OWNER, LINK_OWNER_LOCKED, AssignmentRow, StudentRow
 
     if not token or len(token) != TOKEN_LENGTH:
         return None
-    row = session.execute(LINK_OWNER, {"digest": _sha256(token)}).first()
+    locked = lock and session.get_bind().dialect.name == "postgresql"
+    row = session.execute(LINK_OWNER_LOCKED if locked else LINK_OWNER, {"digest": _sha256(token)}).first()
     if row is None:
         return None
     assignment = AssignmentRow(row.assignment_id, row.assignment_name, row.title, row.updated_at,
@@ -84,7 +87,7 @@ def student_for_token(session: Session, token: str):
     expected = _token(database_key(session, PURPOSE), assignment.name, row.student_id, row.generation)
     if not same(expected, token):
         return None
-    return StudentRow(row.id, row.assignment_id, row.student_id, row.name, assignment)
+    return StudentRow(row.id, row.assignment_id, row.student_id, row.name, assignment, locked)
 
 
 def link_url(base_url: str, token: str) -> str:
