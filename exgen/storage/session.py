@@ -43,7 +43,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 #: Connections an engine keeps open to a database server. The service runs up to
-#: ``EXGEN_THREADS`` (12) requests at the database at once per process; a pool smaller than that
+#: ``EXGEN_THREADS`` (4 by default) requests at the database at once per process, and its
+#: outbox and jobs use their own; a pool smaller than that
 #: closes the extra ("overflow") connections after every request and opens them again for the
 #: next, a new PostgreSQL backend each time. Connections are opened only when needed, so a
 #: command-line run still opens one.
