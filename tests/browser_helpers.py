@@ -35,3 +35,16 @@ def shoot(page, name, request, height=None):
     clip = {"x": 0, "y": 0, "width": width, "height": height} if height else None
     page.screenshot(path=str(target), full_page=True, clip=clip)
     return target
+
+
+def type_and_hand_in(page, document, written: dict) -> None:
+    """Type each answer of ``written`` (item -> text, in work order) with the keyboard into
+    ``document`` (the page, or a frame of it), Enter moving on to the next box, then hand in
+    with Enter on the button; returns once the answer page has loaded."""
+    for item, text in written.items():
+        assert document.evaluate("document.activeElement.name") == item
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")  # the script moves on to the next box; nothing is submitted
+    assert document.evaluate("document.activeElement.className") == "submit"
+    with document.expect_navigation():
+        page.keyboard.press("Enter")  # on the button: hand in

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_helpers import DESKTOP, needs_chromium, shoot, watched
+from browser_helpers import DESKTOP, needs_chromium, shoot, type_and_hand_in, watched
 from cli_runner import run
 from lti_platform import INSTRUCTOR, LEARNER, Link, Member, Platform, wait_for
 from service_helpers import answers, assign_hw3, cli_json, links, serving
@@ -48,6 +48,16 @@ def lms(tmp_path_factory):
         yield url, tool, platform
 
 
+def launched_in_frame(browser, platform, user, link):
+    """A new browser context on the LMS's course page with ``user``'s launch of ``link`` in its
+    iframe: (context, page, the frame's locator, the page's problems as they come)."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    problems = watched(page)
+    page.goto(platform.framed_launch(user, link))
+    return context, page, page.frame_locator("iframe[name=tool]"), problems
+
+
 def exgen_cookies(context, tool) -> list[dict]:
     return [c for c in context.cookies() if c["domain"] == urlsplit(tool).hostname]
 
@@ -55,12 +65,8 @@ def exgen_cookies(context, tool) -> list[dict]:
 def test_a_learner_launched_in_the_lms_page_works_inside_its_iframe(browser, lms, request):
     url, tool, platform = lms
     written, expected = answers(url, "s002", "slip")
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    problems = watched(page)
-    course_page = platform.framed_launch(ALAN, HW3)
-    page.goto(course_page)
-    framed = page.frame_locator("iframe[name=tool]")
+    context, page, framed, problems = launched_in_frame(browser, platform, ALAN, HW3)
+    course_page = page.url
     boxes = framed.locator(".answer input")
     boxes.first.wait_for()
     # login → the platform's sign-in → the launch → the learner's own page, all in the frame
@@ -70,13 +76,7 @@ def test_a_learner_launched_in_the_lms_page_works_inside_its_iframe(browser, lms
     assert boxes.count() == len(written)
 
     boxes.first.click()
-    for item, text in written.items():
-        assert frame.evaluate("document.activeElement.name") == item
-        page.keyboard.type(text)
-        page.keyboard.press("Enter")  # the script moves on to the next box; nothing is submitted
-    assert frame.evaluate("document.activeElement.className") == "submit"
-    with frame.expect_navigation():
-        page.keyboard.press("Enter")  # on the button: hand in (a form post inside the frame)
+    type_and_hand_in(page, frame, written)  # a form post inside the frame
 
     assert framed.locator("#notice").inner_text() == "Submitted (attempt 1)."
     verdicts = {}
@@ -105,11 +105,7 @@ def test_a_learner_launched_in_the_lms_page_works_inside_its_iframe(browser, lms
 
 def test_an_instructor_launched_in_the_iframe_opens_the_dashboard_in_a_tab_signed_in(browser, lms):
     url, tool, platform = lms
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    problems = watched(page)
-    page.goto(platform.framed_launch(TEACHER, HW3))
-    framed = page.frame_locator("iframe[name=tool]")
+    context, page, framed, problems = launched_in_frame(browser, platform, TEACHER, HW3)
     opener = framed.get_by_role("link", name="Open the dashboard")
     opener.wait_for()
     with context.expect_page() as opened:
@@ -131,11 +127,7 @@ def test_an_instructor_picks_the_assignment_inside_the_iframe_and_it_goes_back_t
     message) is sent on at once to the platform's return URL — a form that leaves exgen's site,
     allowed by the answer's own form-action."""
     url, tool, platform = lms
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    problems = watched(page)
-    page.goto(platform.framed_launch(TEACHER, Link("c2", deep_linking=True)))
-    framed = page.frame_locator("iframe[name=tool]")
+    context, page, framed, problems = launched_in_frame(browser, platform, TEACHER, Link("c2", deep_linking=True))
     chosen = framed.locator("tr", has=framed.locator("code", has_text="hw3")).get_by_role("button")
     chosen.click()
     page.frame(name="tool").wait_for_url(platform.url("/courses/c2/deep-link-return"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_helpers import DESKTOP, PHONE, needs_chromium, shoot, watched
+from browser_helpers import DESKTOP, PHONE, needs_chromium, shoot, type_and_hand_in, watched
 from service_helpers import answers, assign_hw3, links, serving, teacher_token
 
 pytestmark = needs_chromium
@@ -38,13 +38,7 @@ def test_a_student_types_submits_and_reads_the_verdicts(browser, server, request
     assert page.get_by_label("q2.dL/dW1[1,2]").count() == 1
 
     boxes.first.click()
-    for item, text in written.items():
-        assert page.evaluate("document.activeElement.name") == item
-        page.keyboard.type(text)
-        page.keyboard.press("Enter")  # the script moves on to the next box; nothing is submitted
-    assert page.evaluate("document.activeElement.className") == "submit"
-    with page.expect_navigation():
-        page.keyboard.press("Enter")  # on the button: hand in
+    type_and_hand_in(page, page, written)
 
     assert page.locator("#notice").inner_text() == "Submitted (attempt 1)."
     verdicts = {}
