@@ -63,12 +63,12 @@ system-packages:
 	  fi; \
 	fi
 
+# compileall: bytecode, as a regular install has it (an editable install writes none, and where
+# PYTHONDONTWRITEBYTECODE is set, as on CI, every command would compile exgen again: ~16 ms)
 $(STAMP): pyproject.toml | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	# bytecode, as a regular install has it: an editable install writes none, and where
-	# PYTHONDONTWRITEBYTECODE is set (CI) every command would compile exgen again (~16 ms)
 	$(BIN)/python -m compileall -q exgen
 	touch $(STAMP)
 
