@@ -162,17 +162,15 @@ class Marker:
                 if key in readings:
                     verdicts[key] = self._unanswered(key, readings[key], answers)
                 continue
-            value = answered[key]
+            value = walk.chain[key] = answered[key]  # (a cell never reads itself)
             verdict = Verdict(self.item_of[key], "correct", answers.get(self.item_of[key], ""),
                               value, exact[key])
             verdicts[key] = verdict
             if abs(value - exact[key]) <= self.tolerance[key]:
-                walk.chain[key] = value
                 walk.mark(key, True)
                 continue
             # only an answer that is off is compared with what its inputs give (most are right)
             recomputed = walk.recompute(cell)
-            walk.chain[key] = value
             inputs = [k for k in cell.inputs if k in walk.sound]
             wrong_inputs = None
             if recomputed is not None and self.close(value, recomputed, key):

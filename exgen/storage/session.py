@@ -42,12 +42,11 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-#: Connections an engine keeps open to a database server. The service runs up to
-#: ``EXGEN_THREADS`` (4 by default) requests at the database at once per process, and its
-#: outbox and jobs use their own; a pool smaller than that
-#: closes the extra ("overflow") connections after every request and opens them again for the
-#: next, a new PostgreSQL backend each time. Connections are opened only when needed, so a
-#: command-line run still opens one.
+#: Connections an engine keeps open to a database server: more than the service uses at once
+#: (``EXGEN_THREADS`` requests per process, 4 by default, beside its LTI outbox and job
+#: threads). A pool smaller than that closes the extra ("overflow") connections after every
+#: request and opens them again for the next, a new PostgreSQL backend each time. Connections
+#: are opened only when needed, so a command-line run still opens one.
 POOL_SIZE, POOL_OVERFLOW = 16, 8
 
 
