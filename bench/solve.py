@@ -11,7 +11,8 @@ Prints µs per spec and the ratio to the PyTorch loop, in wall-clock time and in
 process's own user + system time: less disturbed when other work shares the machine, so it is
 printed too). The end-to-end run uses one worker process per CPU (`exgen solve --jobs`); it is
 timed in one process too. With `--rounds R` the end-to-end comparison is repeated R times (each
-round times both sides again) and the spread of the ratios is printed with the machine's load.
+round times both sides again), the spread of the ratios is printed with the machine's load, and
+the summary gives the median round (the table shows the last).
 
     python bench/solve.py [N] [--rounds R]
 """
@@ -191,8 +192,11 @@ def main():
             print(f"end to end over {args.rounds} rounds, {name} ratio: min {min(values):.3f} "
                   f"median {statistics.median(values):.3f} max {max(values):.3f}")
         print(f"load average now {load()}")
-    print(f"summary: exgen solve --json / {label}: {ratios[-1][0]:.2f}x wall, {ratios[-1][1]:.2f}x CPU "
-          f"({ratios[-1][2]:.2f}x, {ratios[-1][3]:.2f}x in one process)")
+    # the median round: one disturbed round on a shared machine does not decide the summary
+    wall, cpu, one_wall, one_cpu = (statistics.median(r[column] for r in ratios) for column in range(4))
+    rounds = f" (median of {args.rounds} rounds)" if args.rounds > 1 else ""
+    print(f"summary: exgen solve --json / {label}: {wall:.2f}x wall, {cpu:.2f}x CPU "
+          f"({one_wall:.2f}x, {one_cpu:.2f}x in one process){rounds}")
 
 
 if __name__ == "__main__":

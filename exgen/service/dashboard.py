@@ -63,6 +63,15 @@ def _refused_form(session, request: Request, csrf: str, again: str) -> HTMLRespo
                  text=f"This form is out of date or came from another site. Reload the page and {again}.")
 
 
+def _posting_teacher(session, request: Request, csrf: str, again: str):
+    """(the teacher, None) for a form a signed-in teacher posted from this site with a current
+    CSRF token; else the page that refuses the form comes second."""
+    who = _signed_in(session, request)
+    if who is None:
+        return None, _sign_in_page("Sign in again: your session has ended.", 401)
+    return who, _refused_form(session, request, csrf, again)
+
+
 @router.get("")
 def home(request: Request):
     from sqlalchemy import func, select
@@ -173,10 +182,7 @@ def grade(name: str, request: Request, file: Annotated[UploadFile, File()],
 
     service = request.app.state.service
     with service.session() as session:
-        who = _signed_in(session, request)
-        if who is None:
-            return _sign_in_page("Sign in again: your session has ended.", 401)
-        refused = _refused_form(session, request, csrf, "upload again")
+        who, refused = _posting_teacher(session, request, csrf, "upload again")
         if refused is not None:
             return refused
     try:
@@ -199,10 +205,7 @@ def render_class(name: str, request: Request, csrf: Annotated[str, Form(max_leng
 
     service = request.app.state.service
     with service.session() as session:
-        who = _signed_in(session, request)
-        if who is None:
-            return _sign_in_page("Sign in again: your session has ended.", 401)
-        refused = _refused_form(session, request, csrf, "try again")
+        who, refused = _posting_teacher(session, request, csrf, "try again")
         if refused is not None:
             return refused
     try:
