@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import xml.etree.ElementTree as ET
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pytest
 
@@ -161,9 +162,20 @@ def test_worked_lines_in_html_hold_the_rounded_numbers():
                        "layers": [{"weights": [[0.5, 0.6], [0.2, 0.3]], "bias": [0.1, 0.1], "activation": "relu"},
                                   {"weights": [[0.4, 0.7]], "bias": [0.2], "activation": "sigmoid"}]})
     solution = solve(spec)
-    for lines in worked_lines(solution, INLINE):
-        for entry in lines.entries:
-            ET.fromstring(f"<p>{entry.formula} {entry.substitution} {entry.result}</p>")
+    entries = [entry for lines in worked_lines(solution, INLINE) for entry in lines.entries]
+    assert [entry.key for entry in entries] == list(solution.graph.keys)  # every cell, in order
+    for entry in entries:
+        root = ET.fromstring(f"<p>{entry.formula} {entry.substitution} = <b>{entry.result}</b></p>")
+        shown = "".join(root.find("b").itertext()).replace("−", "-")
+        # independently: the exact value rounded half up, 4 significant figures (an updated
+        # parameter: 6 decimals), is the number shown, or the "(exact …)" beside it
+        exact = Decimal(exact_string(solution.values[entry.key]))
+        if "_new" in entry.item:
+            expected = exact.quantize(Decimal("1E-6"), ROUND_HALF_UP)
+        else:
+            expected = Context(prec=4, rounding=ROUND_HALF_UP).plus(exact)
+        written = shown if entry.exact_value is None else entry.exact_value.replace("−", "-")
+        assert Decimal(written) == expected, entry.item
 
 
 def test_network_svg_is_self_contained_and_labels_every_weight():
