@@ -8,11 +8,12 @@ grader's rule, fixed per blank, so an LMS that only knows "value ± tolerance" g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from exgen.engine import names
 from exgen.engine.graph import StepGraph, build_graph
+from exgen.engine.solver import solve
 from exgen.engine.spec import Spec
 from exgen.export.ids import content_id, digest
 from exgen.grading.tolerance import tolerance
@@ -58,9 +59,14 @@ class Question:
     spec: Spec
     blanks: tuple[Blank, ...]
     students: int  # how many students were given this variant
-    #: the variant's solution (``exgen.engine.solver.Solution``): its worked solution is the
-    #: question's general feedback, laid out from the same steps as the answer key
-    solution: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def solution(self):
+        """The variant's solution (``exgen.engine.solver.Solution``): its worked solution is
+        the question's general feedback, laid out from the same steps as the answer key.
+        Solved when a writer asks (once per question): kept on every question, the solutions
+        of a whole class would stay in memory until the export ends."""
+        return solve(self.spec)
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ def _question(assignment: str, variant: VariantRecord, students: int, instructio
         blanks.append(Blank(item, variant.exact[item], value, tolerance(value, old, instructions), old))
     ident = content_id("V", assignment, variant.exercise, variant.spec_doc, variant.asked,
                        instructions.as_dict())
-    return Question(ident, variant.exercise, variant.code, spec, tuple(blanks), students, variant.solution)
+    return Question(ident, variant.exercise, variant.code, spec, tuple(blanks), students)
 
 
 @lru_cache(maxsize=64)  # graphs are built once per network shape, so are these maps
