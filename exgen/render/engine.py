@@ -81,7 +81,11 @@ def document_html(record, student: dict, kind: str, paper: str = "a4", identity=
     from exgen.render.documents import student_document
     from exgen.templating import render
 
-    return render(f"{kind}.html", doc=student_document(record, student, kind, paper, identity))
+    html = render(f"{kind}.html", doc=student_document(record, student, kind, paper, identity))
+    # the HTML holds all the document needs; kept, the solutions of every student a process
+    # renders would add ~20 KB a student (10,000 students: ~200 MB)
+    record.forget_solutions(student["student_id"])
+    return html
 
 
 def prepare(record, paper: str) -> None:

@@ -324,6 +324,14 @@ class AssignmentRecord:
     def variant(self, student_id: str, exercise: str) -> VariantRecord | None:
         return self._index.get((student_id, exercise))
 
+    def forget_solutions(self, student_id: str) -> None:
+        """Drop a student's solved variants (solved again if asked): a command that goes
+        through the class one student at a time keeps its memory flat this way."""
+        for exercise in self.exercises:
+            variant = self.variant(student_id, exercise["key"])
+            if variant is not None:
+                variant.__dict__.pop("solution", None)  # what cached_property keeps
+
     @cached_property
     def _index(self) -> dict[tuple[str, str], VariantRecord]:
         # built once: setdefault(..., {comprehension}) rebuilt it on every call (O(N²) grading)
