@@ -281,6 +281,17 @@ def test_one_question_per_distinct_variant(fixed_record, wide_record):
     assert len({q.ident for q in quiz.questions}) == 48
 
 
+def test_a_quiz_keeps_no_solution_of_the_class(sqlite_url):
+    """Memory stays flat as the class grows: the quiz holds specs and blanks, and a question's
+    worked solution is solved when a writer asks for it — the stored exact values again."""
+    record = load(sqlite_url, create(sqlite_url, WIDE, roster_of(3)))
+    quiz = build_quiz(record)
+    assert all("solution" not in vars(v) for v in record.variants)
+    for question in quiz.questions:
+        exact = {item: question.solution.exact_text(key) for item, key in question.solution.items()}
+        assert [exact[b.item] for b in question.blanks] == [b.exact for b in question.blanks]
+
+
 def test_blanks_are_the_stored_exact_values_with_the_graders_tolerance(wide_record):
     quiz = build_quiz(wide_record)
     variants = variants_by_code(wide_record)

@@ -226,3 +226,16 @@ def test_unsafe_ids_never_become_paths(tmp_path):
     for sid, name in roster:
         stem = file_stems([s for s, _ in roster])[sid]
         assert name in pdf_text(out / f"{stem}-key.pdf")
+
+
+def test_a_documents_html_keeps_no_solution_of_its_student(tmp_path):
+    """A process rendering a class would otherwise hold every student's solution to the end:
+    each document's HTML drops them, and the next document solves again, to the same text."""
+    from exgen.render.engine import document_html
+
+    record = make_record(tmp_path, HW3, ROSTER[:2])
+    ada = record.students[0]
+    first = document_html(record, ada, "key")
+    assert all("solution" not in vars(v) for v in record.variants)
+    assert document_html(record, ada, "key") == first
+    assert all(v.solution.graph is not None for v in record.variants)  # solved again when asked
