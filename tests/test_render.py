@@ -236,6 +236,6 @@ def test_a_documents_html_keeps_no_solution_of_its_student(tmp_path):
     record = make_record(tmp_path, HW3, ROSTER[:2])
     ada = record.students[0]
     first = document_html(record, ada, "key")
-    assert all("solution" not in vars(v) for v in record.variants)
+    assert all("solution" not in vars(v) and "spec" not in vars(v) for v in record.variants)
     assert document_html(record, ada, "key") == first
     assert all(v.solution.graph is not None for v in record.variants)  # solved again when asked

@@ -325,12 +325,13 @@ class AssignmentRecord:
         return self._index.get((student_id, exercise))
 
     def forget_solutions(self, student_id: str) -> None:
-        """Drop a student's solved variants (solved again if asked): a command that goes
-        through the class one student at a time keeps its memory flat this way."""
+        """Drop a student's parsed and solved variants (parsed and solved again if asked): a
+        command that goes through the class one student at a time keeps its memory flat."""
         for exercise in self.exercises:
             variant = self.variant(student_id, exercise["key"])
             if variant is not None:
-                variant.__dict__.pop("solution", None)  # what cached_property keeps
+                for cached in ("spec", "solution"):  # what cached_property keeps
+                    variant.__dict__.pop(cached, None)
 
     @cached_property
     def _index(self) -> dict[tuple[str, str], VariantRecord]:
