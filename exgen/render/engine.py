@@ -82,8 +82,8 @@ def document_html(record, student: dict, kind: str, paper: str = "a4", identity=
     from exgen.templating import render
 
     html = render(f"{kind}.html", doc=student_document(record, student, kind, paper, identity))
-    # the HTML holds all the document needs; kept, the solutions of every student a process
-    # renders would add ~20 KB a student (10,000 students: ~200 MB)
+    # the HTML holds all the document needs; kept, the parsed specs and solutions of every
+    # student a process renders would add ~25 KB a student (10,000 students: ~250 MB)
     record.forget_solutions(student["student_id"])
     return html
 
