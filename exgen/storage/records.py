@@ -297,6 +297,11 @@ class VariantRecord:
     def solution(self) -> Solution:
         return solve(self.spec)
 
+    def forget_solution(self) -> None:
+        """Drop the parsed spec and the solution; the next use parses and solves again."""
+        for cached in ("spec", "solution"):  # where cached_property keeps them
+            self.__dict__.pop(cached, None)
+
     def answers(self) -> dict:
         """The asked quantities keyed like ``exgen solve``'s values (floats of the exact values)."""
         graph = build_graph(self.spec.architecture)
@@ -330,8 +335,7 @@ class AssignmentRecord:
         for exercise in self.exercises:
             variant = self.variant(student_id, exercise["key"])
             if variant is not None:
-                for cached in ("spec", "solution"):  # what cached_property keeps
-                    variant.__dict__.pop(cached, None)
+                variant.forget_solution()
 
     @cached_property
     def _index(self) -> dict[tuple[str, str], VariantRecord]:
